@@ -1,0 +1,77 @@
+// The public types of `@astrojs/db/client`, shaped like `@libsql/client`'s so that
+// `drizzle-orm/libsql` and existing code accept our client unchanged.
+
+/** A value read from the database. */
+export type Value = null | string | number | bigint | ArrayBuffer;
+
+/** A value accepted as a statement argument. */
+export type InValue = Value | boolean | Uint8Array | Date;
+
+export type InArgs = Array<InValue> | Record<string, InValue>;
+
+export type InStatement = { sql: string; args?: InArgs } | string;
+
+export type IntMode = "number" | "bigint" | "string";
+
+export type TransactionMode = "write" | "read" | "deferred";
+
+/** A row: readable by column index (`row[0]`, `row.length`) and by column name. */
+export interface Row {
+  length: number;
+  [index: number]: Value;
+  [name: string]: Value;
+}
+
+export interface ResultSet {
+  columns: Array<string>;
+  columnTypes: Array<string>;
+  rows: Array<Row>;
+  rowsAffected: number;
+  lastInsertRowid: bigint | undefined;
+  toJSON(): any;
+}
+
+export interface Replicated {
+  frame_no: number;
+  frames_synced: number;
+}
+
+export interface Config {
+  /** `file:path.db` (relative or absolute), `:memory:` or `memory:`. */
+  url: string;
+  authToken?: string;
+  encryptionKey?: string;
+  syncUrl?: string;
+  syncInterval?: number;
+  /** How SQLite integers come back: `number` (default; throws past 2^53), `bigint` or `string`. */
+  intMode?: IntMode;
+  /** Most connections a file database opens at once for transactions (default 20). */
+  concurrency?: number;
+  /** Milliseconds to wait on a database locked by another connection (default 0). */
+  timeout?: number;
+}
+
+export interface Transaction {
+  execute(stmt: InStatement): Promise<ResultSet>;
+  execute(sql: string, args?: InArgs): Promise<ResultSet>;
+  batch(stmts: Array<InStatement | [string, InArgs?]>): Promise<Array<ResultSet>>;
+  executeMultiple(sql: string): Promise<void>;
+  rollback(): Promise<void>;
+  commit(): Promise<void>;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export interface Client {
+  execute(stmt: InStatement): Promise<ResultSet>;
+  execute(sql: string, args?: InArgs): Promise<ResultSet>;
+  batch(stmts: Array<InStatement | [string, InArgs?]>, mode?: TransactionMode): Promise<Array<ResultSet>>;
+  migrate(stmts: Array<InStatement>): Promise<Array<ResultSet>>;
+  transaction(mode?: TransactionMode): Promise<Transaction>;
+  executeMultiple(sql: string): Promise<void>;
+  sync(): Promise<Replicated | undefined>;
+  reconnect(): Promise<void>;
+  close(): void;
+  readonly closed: boolean;
+  readonly protocol: string;
+}

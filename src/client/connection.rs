@@ -1,0 +1,216 @@
+//! `NativeConnection`: one local libSQL connection as JS sees it.
+//!
+//! Every method runs on the calling (JS) thread: a local statement takes
+//! microseconds, and a thread hop would cost more than the statement itself.
+//! The JS layer wraps these calls in promises and pools connections.
+
+use napi::bindgen_prelude::*;
+use napi::sys::napi_value;
+use napi_derive::napi;
+
+use super::args::{bind_args, IntMode};
+use super::error::Failure;
+use super::raw::Js;
+use super::results;
+use crate::sqlite::{Connection, SqliteError};
+
+/// A connection to a local database file or a private in-memory database.
+#[napi]
+pub struct NativeConnection {
+    conn: Option<Connection>,
+    buf: Vec<u8>,
+}
+
+#[napi]
+impl NativeConnection {
+    /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
+    #[napi(factory)]
+    pub fn open(env: Env, path: String) -> Result<Self> {
+        match Connection::open(&path) {
+            Ok(conn) => Ok(Self { conn: Some(conn), buf: Vec::new() }),
+            Err(e) => {
+                let message = format!("Unable to open the database at {path}: {}", e.message);
+                Err(Failure::Sqlite(SqliteError::new(e.raw_code, message)).throw(Js::new(env.raw()), None))
+            }
+        }
+    }
+
+    /// Runs the first statement of `sql` with `args` (array, object or undefined) and
+    /// returns `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]`.
+    /// `intMode`: 0 number, 1 bigint, 2 string.
+    #[napi(ts_return_type = "[string[], string[], Record<string, unknown>[], number, bigint | undefined]")]
+    pub fn execute<'env>(
+        &mut self,
+        env: &'env Env,
+        sql: String,
+        #[napi(ts_arg_type = "unknown[] | Record<string, unknown> | undefined | null")] args: Unknown<'env>,
+        int_mode: u32,
+    ) -> Result<Unknown<'env>> {
+        let js = Js::new(env.raw());
+        let out = self.run(js, &sql, args.raw(), IntMode::from_code(int_mode));
+        wrap(js, out, None)
+    }
+
+    /// Runs `stmts` (each a SQL string, `[sql, args]` or `{ sql, args }`) in order and returns
+    /// their results. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
+    /// transaction, committed at the end and rolled back on any failure; without it the
+    /// statements join the transaction already open. A failure carries `statementIndex`.
+    #[napi(ts_return_type = "Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]>")]
+    pub fn batch<'env>(
+        &mut self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "Array<string | [string, unknown?] | { sql: string; args?: unknown }>")] stmts: Unknown<'env>,
+        int_mode: u32,
+        begin: Option<String>,
+    ) -> Result<Unknown<'env>> {
+        let js = Js::new(env.raw());
+        let mode = IntMode::from_code(int_mode);
+        if let Some(begin) = &begin {
+            if let Err(f) = self.script(begin) {
+                return Err(f.throw(js, None));
+            }
+        }
+        let (out, failed_at) = match self.run_all(js, stmts.raw(), mode, begin.is_some()) {
+            Ok(out) => (out, None),
+            Err((f, index)) => {
+                if begin.is_some() {
+                    self.rollback_if_open();
+                }
+                return Err(f.throw(js, index));
+            }
+        };
+        if begin.is_some() {
+            if let Err(f) = self.script("COMMIT") {
+                self.rollback_if_open();
+                return Err(f.throw(js, failed_at));
+            }
+        }
+        wrap(js, Ok(out), None)
+    }
+
+    /// Runs every statement of a SQL script; returns nothing.
+    #[napi]
+    pub fn execute_multiple(&mut self, env: &Env, sql: String) -> Result<()> {
+        self.script(&sql).map_err(|f| f.throw(Js::new(env.raw()), None))
+    }
+
+    /// True while a transaction is open on this connection.
+    #[napi(getter)]
+    pub fn in_transaction(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| !c.is_autocommit())
+    }
+
+    /// False once closed.
+    #[napi(getter)]
+    pub fn is_open(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// Milliseconds to wait for a lock held by another connection before `SQLITE_BUSY`.
+    #[napi]
+    pub fn set_busy_timeout(&self, ms: u32) {
+        if let Some(c) = &self.conn {
+            c.set_busy_timeout(ms);
+        }
+    }
+
+    /// Closes the connection; an open transaction is rolled back. Idempotent.
+    #[napi]
+    pub fn close(&mut self) {
+        self.conn = None;
+    }
+}
+
+impl NativeConnection {
+    fn conn(&mut self) -> std::result::Result<&mut Connection, Failure> {
+        self.conn.as_mut().ok_or_else(|| Failure::client("CLIENT_CLOSED", "The client is closed"))
+    }
+
+    fn run(&mut self, js: Js, sql: &str, args: napi_value, mode: IntMode) -> std::result::Result<napi_value, Failure> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let out = self.run_with(js, sql, args, mode, &mut buf);
+        self.buf = buf;
+        out
+    }
+
+    fn run_with(
+        &mut self,
+        js: Js,
+        sql: &str,
+        args: napi_value,
+        mode: IntMode,
+        buf: &mut Vec<u8>,
+    ) -> std::result::Result<napi_value, Failure> {
+        let conn = self.conn()?;
+        // An empty statement is reported like @libsql/client reports it (code 0).
+        let mut cached = conn.acquire(sql)?.ok_or_else(|| SqliteError::new(0, "not an error"))?;
+        let out = bind_args(js, &mut cached.stmt, args, mode, buf)
+            .and_then(|()| results::run(js, conn, &mut cached.stmt, mode));
+        conn.release(cached);
+        out
+    }
+
+    fn run_all(
+        &mut self,
+        js: Js,
+        stmts: napi_value,
+        mode: IntMode,
+        own_transaction: bool,
+    ) -> std::result::Result<napi_value, (Failure, Option<u32>)> {
+        let at = |i: u32| move |f: Failure| (f, Some(i));
+        let not_array = || (Failure::Js(js.throw_type_error("batch() expects an array of statements")), None);
+        if !js.is_array(stmts).map_err(|e| (e.into(), None))? {
+            return Err(not_array());
+        }
+        let len = js.array_len(stmts).map_err(|e| (e.into(), None))?;
+        let out = js.array(len as usize).map_err(|e| (e.into(), None))?;
+        let mut sql = Vec::new();
+        for i in 0..len {
+            if !self.in_transaction() {
+                let message = if own_transaction { "The transaction has been rolled back" } else { "The transaction is closed" };
+                return Err((Failure::client("TRANSACTION_CLOSED", message), Some(i)));
+            }
+            let (sql_v, args) = statement_parts(js, js.get_element(stmts, i).map_err(|e| (e.into(), Some(i)))?).map_err(at(i))?;
+            js.get_string_into(sql_v, &mut sql).map_err(|e| (e.into(), Some(i)))?;
+            let text = std::str::from_utf8(&sql).unwrap_or_default().to_owned();
+            let result = self.run(js, &text, args, mode).map_err(at(i))?;
+            js.set_element(out, i, result).map_err(|e| (e.into(), Some(i)))?;
+        }
+        Ok(out)
+    }
+
+    fn script(&mut self, sql: &str) -> std::result::Result<(), Failure> {
+        Ok(self.conn()?.execute_script(sql)?)
+    }
+
+    fn rollback_if_open(&mut self) {
+        if self.in_transaction() {
+            let _ = self.script("ROLLBACK");
+        }
+    }
+}
+
+/// Splits a batch entry into its SQL value and its arguments.
+fn statement_parts(js: Js, entry: napi_value) -> std::result::Result<(napi_value, napi_value), Failure> {
+    use napi::sys::ValueType;
+    match js.type_of(entry)? {
+        ValueType::napi_string => Ok((entry, js.undefined()?)),
+        ValueType::napi_object if js.is_array(entry)? => Ok((js.get_element(entry, 0)?, js.get_element(entry, 1)?)),
+        ValueType::napi_object => {
+            let sql = js.get_named(entry, c"sql")?;
+            if js.type_of(sql)? != ValueType::napi_string {
+                return Err(Failure::Js(js.throw_type_error("A statement needs `sql` as a string")));
+            }
+            Ok((sql, js.get_named(entry, c"args")?))
+        }
+        _ => Err(Failure::Js(js.throw_type_error("A statement must be a string or { sql, args }"))),
+    }
+}
+
+fn wrap<'env>(js: Js, out: std::result::Result<napi_value, Failure>, index: Option<u32>) -> Result<Unknown<'env>> {
+    match out {
+        // SAFETY: the value was created in this call's environment.
+        Ok(v) => Ok(unsafe { Unknown::from_raw_unchecked(js.env(), v) }),
+        Err(f) => Err(f.throw(js, index)),
+    }
+}

@@ -1,0 +1,6 @@
+//! Native core of `@astrojs/db`: the libSQL client, the schema brain and the
+//! database lifecycle. Modules hold the logic; `#[napi]` items stay thin.
+
+mod client;
+pub use client::NativeConnection;
+mod sqlite;

@@ -1,0 +1,184 @@
+//! One libSQL connection over the C API, with a small prepared-statement cache.
+
+use std::collections::HashMap;
+use std::ffi::{c_int, CString};
+use std::ptr;
+
+use libsql::ffi;
+
+use super::error::SqliteError;
+use super::statement::Statement;
+
+/// Statements kept prepared per connection. Drizzle and seeds repeat a handful
+/// of SQL texts; re-preparing them costs more than running them.
+const CACHE_CAPACITY: usize = 64;
+
+/// A statement borrowed from the cache; hand it back with [`Connection::release`].
+pub struct Cached {
+    sql: String,
+    pub stmt: Statement,
+}
+
+pub struct Connection {
+    db: *mut ffi::sqlite3,
+    cache: HashMap<String, Statement>,
+}
+
+impl Connection {
+    /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
+    pub fn open(path: &str) -> Result<Self, SqliteError> {
+        let c_path = CString::new(path)
+            .map_err(|_| SqliteError::new(ffi::SQLITE_CANTOPEN, "database path contains a NUL byte"))?;
+        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_EXRESCODE;
+        let mut db = ptr::null_mut();
+        // SAFETY: valid C string and out-pointer; on failure the handle (if any) is closed below.
+        let rc = unsafe { ffi::sqlite3_open_v2(c_path.as_ptr(), &mut db, flags, ptr::null()) };
+        if rc != ffi::SQLITE_OK {
+            let err = if db.is_null() {
+                SqliteError::from_code(rc)
+            } else {
+                // SAFETY: db is a handle sqlite3_open_v2 returned with an error on it.
+                let e = unsafe { SqliteError::from_handle(db) };
+                unsafe { ffi::sqlite3_close_v2(db) };
+                e
+            };
+            return Err(err);
+        }
+        // SAFETY: db is a live handle.
+        unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
+        Ok(Self { db, cache: HashMap::with_capacity(CACHE_CAPACITY) })
+    }
+
+    /// A prepared statement for `sql`, from the cache when it was seen before.
+    /// `Ok(None)` when `sql` holds no statement (empty or only comments).
+    pub fn acquire(&mut self, sql: &str) -> Result<Option<Cached>, SqliteError> {
+        if let Some((sql, stmt)) = self.cache.remove_entry(sql) {
+            return Ok(Some(Cached { sql, stmt }));
+        }
+        // SAFETY: self.db is live and outlives the statement (the cache is cleared before close).
+        let stmt = unsafe { Statement::prepare(self.db, sql)? };
+        Ok(stmt.map(|stmt| Cached { sql: sql.to_owned(), stmt }))
+    }
+
+    /// Resets a statement and keeps it for the next call with the same SQL.
+    pub fn release(&mut self, mut cached: Cached) {
+        cached.stmt.reset();
+        if self.cache.len() >= CACHE_CAPACITY {
+            if let Some(key) = self.cache.keys().next().cloned() {
+                self.cache.remove(&key);
+            }
+        }
+        self.cache.insert(cached.sql, cached.stmt);
+    }
+
+    /// Runs every statement of `sql` in order, stopping at the first error.
+    pub fn execute_script(&mut self, sql: &str) -> Result<(), SqliteError> {
+        let c_sql = CString::new(sql)
+            .map_err(|_| SqliteError::new(ffi::SQLITE_ERROR, "SQL text contains a NUL byte"))?;
+        // SAFETY: live handle, NUL-terminated SQL, no callback.
+        let rc = unsafe { ffi::sqlite3_exec(self.db, c_sql.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+        if rc == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            // SAFETY: live handle.
+            Err(unsafe { SqliteError::from_handle(self.db) })
+        }
+    }
+
+    pub fn changes(&self) -> i64 {
+        // SAFETY: live handle.
+        unsafe { ffi::sqlite3_changes64(self.db) }
+    }
+
+    pub fn total_changes(&self) -> i64 {
+        // SAFETY: live handle.
+        unsafe { ffi::sqlite3_total_changes64(self.db) }
+    }
+
+    pub fn last_insert_rowid(&self) -> i64 {
+        // SAFETY: live handle.
+        unsafe { ffi::sqlite3_last_insert_rowid(self.db) }
+    }
+
+    pub fn is_autocommit(&self) -> bool {
+        // SAFETY: live handle.
+        unsafe { ffi::sqlite3_get_autocommit(self.db) != 0 }
+    }
+
+    /// Milliseconds to wait on a locked database before `SQLITE_BUSY`.
+    pub fn set_busy_timeout(&self, ms: u32) {
+        // SAFETY: live handle.
+        unsafe { ffi::sqlite3_busy_timeout(self.db, ms.min(c_int::MAX as u32) as c_int) };
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // Statements must be finalized before the handle goes.
+        self.cache.clear();
+        // SAFETY: db is live and closed exactly once; close_v2 defers if anything is still open.
+        unsafe { ffi::sqlite3_close_v2(self.db) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::ColumnValue;
+
+    fn scalar(conn: &mut Connection, sql: &str) -> i64 {
+        let mut c = conn.acquire(sql).unwrap().unwrap();
+        assert!(c.stmt.step().unwrap());
+        let v = match c.stmt.column(0) {
+            ColumnValue::Integer(i) => i,
+            _ => panic!("not an integer"),
+        };
+        conn.release(c);
+        v
+    }
+
+    #[test]
+    fn runs_scripts_and_reuses_statements() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        conn.execute_script("create table t(x); insert into t values (1), (2);").unwrap();
+        assert_eq!(conn.changes(), 2);
+        assert_eq!(scalar(&mut conn, "select count(*) from t"), 2);
+        conn.execute_script("insert into t values (3)").unwrap();
+        // the cached statement sees the new row: it was reset, not left mid-read
+        assert_eq!(scalar(&mut conn, "select count(*) from t"), 3);
+        assert_eq!(conn.cache.len(), 1);
+    }
+
+    #[test]
+    fn empty_sql_has_no_statement() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        assert!(conn.acquire("  -- nothing").unwrap().is_none());
+    }
+
+    #[test]
+    fn reports_extended_codes() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        conn.execute_script("create table t(x primary key)").unwrap();
+        conn.execute_script("insert into t values (1)").unwrap();
+        let err = conn.execute_script("insert into t values (1)").unwrap_err();
+        assert_eq!(err.extended_code(), "SQLITE_CONSTRAINT_PRIMARYKEY");
+        assert_eq!(err.message, "UNIQUE constraint failed: t.x");
+        let err = conn.acquire("selec 1").err().unwrap();
+        assert_eq!(err.code(), "SQLITE_ERROR");
+    }
+
+    #[test]
+    fn open_fails_cleanly_for_a_missing_directory() {
+        let err = Connection::open("/no/such/dir/x.db").err().unwrap();
+        assert_eq!(err.code(), "SQLITE_CANTOPEN");
+    }
+
+    #[test]
+    fn cache_stays_bounded() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        for i in 0..(CACHE_CAPACITY + 10) {
+            scalar(&mut conn, &format!("select {i}"));
+        }
+        assert_eq!(conn.cache.len(), CACHE_CAPACITY);
+    }
+}

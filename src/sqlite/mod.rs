@@ -1,0 +1,12 @@
+//! A thin, copy-free layer over the libSQL C API for local databases.
+//!
+//! Local statements run on the calling thread: they take microseconds, and a
+//! hop to a worker thread would cost more than the query (see bench/).
+
+mod connection;
+mod error;
+mod statement;
+
+pub use connection::Connection;
+pub use error::SqliteError;
+pub use statement::{ColumnValue, Statement};

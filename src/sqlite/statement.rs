@@ -1,0 +1,197 @@
+//! A prepared statement over the raw libSQL C API.
+//!
+//! Values are bound and read without intermediate copies: the client layer
+//! reads a column straight from SQLite's buffer into a JS value.
+
+use std::ffi::{c_int, CStr};
+use std::ptr;
+
+use libsql::ffi;
+
+use super::error::SqliteError;
+
+/// What a column holds in the current row.
+pub enum ColumnValue<'row> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'row [u8]),
+    Blob(&'row [u8]),
+}
+
+/// An owned `sqlite3_stmt`, finalized on drop.
+pub struct Statement {
+    raw: *mut ffi::sqlite3_stmt,
+    db: *mut ffi::sqlite3,
+    column_count: c_int,
+    parameter_count: c_int,
+}
+
+impl Statement {
+    /// Prepares the first statement of `sql`; the rest of the text is ignored,
+    /// as `@libsql/client` does. `Ok(None)` means the text held no statement.
+    ///
+    /// # Safety
+    /// `db` must be a live connection handle that outlives the statement.
+    pub(crate) unsafe fn prepare(db: *mut ffi::sqlite3, sql: &str) -> Result<Option<Self>, SqliteError> {
+        let len = c_int::try_from(sql.len())
+            .map_err(|_| SqliteError::new(ffi::SQLITE_TOOBIG, "SQL text is too large"))?;
+        let mut raw = ptr::null_mut();
+        let rc = ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), len, &mut raw, ptr::null_mut());
+        if rc != ffi::SQLITE_OK {
+            return Err(SqliteError::from_handle(db));
+        }
+        if raw.is_null() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            raw,
+            db,
+            column_count: ffi::sqlite3_column_count(raw),
+            parameter_count: ffi::sqlite3_bind_parameter_count(raw),
+        }))
+    }
+
+    pub fn column_count(&self) -> usize {
+        self.column_count as usize
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.parameter_count as usize
+    }
+
+    /// 1-based index of a named parameter including its prefix (`:a`), or 0.
+    pub fn parameter_index(&self, name_with_prefix: &CStr) -> usize {
+        // SAFETY: raw is a live statement; the name is NUL-terminated.
+        unsafe { ffi::sqlite3_bind_parameter_index(self.raw, name_with_prefix.as_ptr()) as usize }
+    }
+
+    pub fn column_name(&self, col: usize) -> &str {
+        // SAFETY: col < column_count; SQLite keeps the name until the statement is finalized.
+        unsafe { cstr_or_empty(ffi::sqlite3_column_name(self.raw, col as c_int)) }
+    }
+
+    /// Declared type of a result column, `""` for expressions.
+    pub fn column_decltype(&self, col: usize) -> &str {
+        // SAFETY: as above.
+        unsafe { cstr_or_empty(ffi::sqlite3_column_decltype(self.raw, col as c_int)) }
+    }
+
+    pub fn bind_null(&mut self, idx: usize) -> Result<(), SqliteError> {
+        // SAFETY: raw is live; out-of-range indexes are reported by SQLite.
+        self.check(unsafe { ffi::sqlite3_bind_null(self.raw, idx as c_int) })
+    }
+
+    pub fn bind_int(&mut self, idx: usize, v: i64) -> Result<(), SqliteError> {
+        // SAFETY: as above.
+        self.check(unsafe { ffi::sqlite3_bind_int64(self.raw, idx as c_int, v) })
+    }
+
+    pub fn bind_real(&mut self, idx: usize, v: f64) -> Result<(), SqliteError> {
+        // SAFETY: as above.
+        self.check(unsafe { ffi::sqlite3_bind_double(self.raw, idx as c_int, v) })
+    }
+
+    pub fn bind_text(&mut self, idx: usize, v: &[u8]) -> Result<(), SqliteError> {
+        let len = i64::try_from(v.len()).unwrap_or(i64::MAX) as u64;
+        // SAFETY: SQLITE_TRANSIENT makes SQLite copy the bytes before returning.
+        self.check(unsafe {
+            ffi::sqlite3_bind_text64(
+                self.raw,
+                idx as c_int,
+                v.as_ptr().cast(),
+                len,
+                ffi::SQLITE_TRANSIENT(),
+                ffi::SQLITE_UTF8 as u8,
+            )
+        })
+    }
+
+    pub fn bind_blob(&mut self, idx: usize, v: &[u8]) -> Result<(), SqliteError> {
+        // SAFETY: as above; a zero-length blob still binds as a blob, not NULL.
+        self.check(unsafe {
+            if v.is_empty() {
+                ffi::sqlite3_bind_zeroblob(self.raw, idx as c_int, 0)
+            } else {
+                ffi::sqlite3_bind_blob64(self.raw, idx as c_int, v.as_ptr().cast(), v.len() as u64, ffi::SQLITE_TRANSIENT())
+            }
+        })
+    }
+
+    /// Advances; `Ok(true)` when a row is available.
+    pub fn step(&mut self) -> Result<bool, SqliteError> {
+        // SAFETY: raw is live.
+        match unsafe { ffi::sqlite3_step(self.raw) } {
+            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_DONE => Ok(false),
+            // SAFETY: db is live; the statement's error is on its connection.
+            _ => Err(unsafe { SqliteError::from_handle(self.db) }),
+        }
+    }
+
+    /// Value of column `col` in the current row; valid until the next step or reset.
+    pub fn column(&self, col: usize) -> ColumnValue<'_> {
+        let c = col as c_int;
+        // SAFETY: called only while the statement sits on a row, with col < column_count.
+        unsafe {
+            match ffi::sqlite3_column_type(self.raw, c) {
+                ffi::SQLITE_INTEGER => ColumnValue::Integer(ffi::sqlite3_column_int64(self.raw, c)),
+                ffi::SQLITE_FLOAT => ColumnValue::Real(ffi::sqlite3_column_double(self.raw, c)),
+                ffi::SQLITE_TEXT => {
+                    let p = ffi::sqlite3_column_text(self.raw, c);
+                    let n = ffi::sqlite3_column_bytes(self.raw, c) as usize;
+                    ColumnValue::Text(slice_or_empty(p, n))
+                }
+                ffi::SQLITE_BLOB => {
+                    let p = ffi::sqlite3_column_blob(self.raw, c).cast::<u8>();
+                    let n = ffi::sqlite3_column_bytes(self.raw, c) as usize;
+                    ColumnValue::Blob(slice_or_empty(p, n))
+                }
+                _ => ColumnValue::Null,
+            }
+        }
+    }
+
+    /// Makes the statement ready for reuse: releases its locks and forgets its bindings.
+    pub fn reset(&mut self) {
+        // SAFETY: raw is live. The reset result repeats the last step's error, already reported.
+        unsafe {
+            ffi::sqlite3_reset(self.raw);
+            ffi::sqlite3_clear_bindings(self.raw);
+        }
+    }
+
+    fn check(&self, rc: c_int) -> Result<(), SqliteError> {
+        if rc == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            // SAFETY: db is live.
+            Err(unsafe { SqliteError::from_handle(self.db) })
+        }
+    }
+}
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        // SAFETY: raw came from prepare and is finalized exactly once.
+        unsafe {
+            ffi::sqlite3_finalize(self.raw);
+        }
+    }
+}
+
+unsafe fn cstr_or_empty<'a>(p: *const std::ffi::c_char) -> &'a str {
+    if p.is_null() {
+        ""
+    } else {
+        CStr::from_ptr(p).to_str().unwrap_or("")
+    }
+}
+
+unsafe fn slice_or_empty<'a>(p: *const u8, n: usize) -> &'a [u8] {
+    if p.is_null() || n == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(p, n)
+    }
+}
