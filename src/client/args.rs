@@ -166,3 +166,16 @@ fn bind_one(stmt: &mut Statement, idx: usize, arg: Arg<'_>, buf: &[u8]) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::IntMode;
+
+    #[test]
+    fn int_mode_codes_match_the_js_layer() {
+        assert_eq!(IntMode::from_code(0), IntMode::Number);
+        assert_eq!(IntMode::from_code(1), IntMode::BigInt);
+        assert_eq!(IntMode::from_code(2), IntMode::String);
+        assert_eq!(IntMode::from_code(99), IntMode::Number);
+    }
+}

@@ -24,7 +24,7 @@ pub struct NativeConnection {
 #[napi]
 impl NativeConnection {
     /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn open(env: Env, path: String) -> Result<Self> {
         match Connection::open(&path) {
             Ok(conn) => Ok(Self { conn: Some(conn), buf: Vec::new() }),
@@ -38,7 +38,7 @@ impl NativeConnection {
     /// Runs the first statement of `sql` with `args` (array, object or undefined) and
     /// returns `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]`.
     /// `intMode`: 0 number, 1 bigint, 2 string.
-    #[napi(ts_return_type = "[string[], string[], Record<string, unknown>[], number, bigint | undefined]")]
+    #[napi(catch_unwind, ts_return_type = "[string[], string[], Record<string, unknown>[], number, bigint | undefined]")]
     pub fn execute<'env>(
         &mut self,
         env: &'env Env,
@@ -55,7 +55,7 @@ impl NativeConnection {
     /// their results. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
     /// transaction, committed at the end and rolled back on any failure; without it the
     /// statements join the transaction already open. A failure carries `statementIndex`.
-    #[napi(ts_return_type = "Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]>")]
+    #[napi(catch_unwind, ts_return_type = "Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]>")]
     pub fn batch<'env>(
         &mut self,
         env: &'env Env,
@@ -89,7 +89,7 @@ impl NativeConnection {
     }
 
     /// Runs every statement of a SQL script; returns nothing.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn execute_multiple(&mut self, env: &Env, sql: String) -> Result<()> {
         self.script(&sql).map_err(|f| f.throw(Js::new(env.raw()), None))
     }
@@ -107,7 +107,7 @@ impl NativeConnection {
     }
 
     /// Milliseconds to wait for a lock held by another connection before `SQLITE_BUSY`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_busy_timeout(&self, ms: u32) {
         if let Some(c) = &self.conn {
             c.set_busy_timeout(ms);
@@ -115,7 +115,7 @@ impl NativeConnection {
     }
 
     /// Closes the connection; an open transaction is rolled back. Idempotent.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&mut self) {
         self.conn = None;
     }

@@ -141,3 +141,19 @@ pub fn to_js(js: Js, value: ColumnValue<'_>, mode: IntMode) -> Result<napi_value
         ColumnValue::Blob(b) => js.array_buffer(b)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_index_below;
+
+    #[test]
+    fn only_canonical_indexes_collide_with_row_positions() {
+        assert!(is_index_below("0", 2));
+        assert!(is_index_below("1", 2));
+        assert!(!is_index_below("2", 2));
+        assert!(!is_index_below("01", 2));
+        assert!(!is_index_below("1.0", 2));
+        assert!(!is_index_below("-0", 2));
+        assert!(!is_index_below("name", 2));
+    }
+}

@@ -195,3 +195,63 @@ unsafe fn slice_or_empty<'a>(p: *const u8, n: usize) -> &'a [u8] {
         std::slice::from_raw_parts(p, n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::Connection;
+
+    fn read(stmt: &Statement, col: usize) -> String {
+        match stmt.column(col) {
+            ColumnValue::Null => "null".into(),
+            ColumnValue::Integer(i) => format!("int {i}"),
+            ColumnValue::Real(f) => format!("real {f}"),
+            ColumnValue::Text(t) => format!("text {}", String::from_utf8_lossy(t)),
+            ColumnValue::Blob(b) => format!("blob {b:?}"),
+        }
+    }
+
+    #[test]
+    fn binds_and_reads_every_value_kind() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        let mut c = conn.acquire("select ?, ?, ?, ?, ?, ?, typeof(?)").unwrap().unwrap();
+        let s = &mut c.stmt;
+        assert_eq!(s.parameter_count(), 7);
+        s.bind_null(1).unwrap();
+        s.bind_int(2, i64::MIN).unwrap();
+        s.bind_real(3, -0.5).unwrap();
+        s.bind_text(4, "héllo\0there".as_bytes()).unwrap();
+        s.bind_blob(5, &[0, 255]).unwrap();
+        s.bind_blob(6, &[]).unwrap();
+        s.bind_blob(7, &[]).unwrap();
+        assert!(s.step().unwrap());
+        let got: Vec<String> = (0..7).map(|i| read(s, i)).collect();
+        assert_eq!(
+            got,
+            ["null", "int -9223372036854775808", "real -0.5", "text héllo\0there", "blob [0, 255]", "blob []", "text blob"]
+        );
+        assert!(!s.step().unwrap());
+        conn.release(c);
+    }
+
+    #[test]
+    fn names_columns_and_parameters() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        conn.execute_script("create table t(id integer primary key, name text)").unwrap();
+        let c = conn.acquire("select id, name as n, 1 + 1 from t where name = :name or id = @id").unwrap().unwrap();
+        assert_eq!(c.stmt.column_count(), 3);
+        assert_eq!(c.stmt.column_name(1), "n");
+        assert_eq!(c.stmt.column_decltype(0), "INTEGER");
+        assert_eq!(c.stmt.column_decltype(2), "");
+        assert_eq!(c.stmt.parameter_index(c":name"), 1);
+        assert_eq!(c.stmt.parameter_index(c"@id"), 2);
+        assert_eq!(c.stmt.parameter_index(c"$id"), 0);
+    }
+
+    #[test]
+    fn binding_out_of_range_is_an_error_not_a_crash() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        let mut c = conn.acquire("select ?").unwrap().unwrap();
+        assert_eq!(c.stmt.bind_int(2, 1).unwrap_err().code(), "SQLITE_RANGE");
+    }
+}
