@@ -1,0 +1,4 @@
+//! The thin `#[napi]` surface. Only conversion happens here; the logic lives in `schema`,
+//! `sql`, `migrate` and `typegen`.
+
+pub mod schema;

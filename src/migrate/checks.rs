@@ -1,0 +1,82 @@
+//! Read-only probes a caller runs before applying a plan; each returns a row exactly when the
+//! step it belongs to would lose data or fail.
+
+use crate::schema::{Column, ForeignKey, Schema};
+use crate::sql::quote::ident;
+
+/// Returns a row when the table holds any row.
+pub fn non_empty(table: &str) -> String {
+    format!("SELECT 1 FROM {} LIMIT 1", ident(table))
+}
+
+/// Returns a row when the table holds two or more rows.
+pub fn several_rows(table: &str) -> String {
+    format!("SELECT 1 FROM {} LIMIT 1 OFFSET 1", ident(table))
+}
+
+/// Returns a row when the column holds any non-NULL value.
+pub fn has_values(table: &str, column: &str) -> String {
+    format!("SELECT 1 FROM {} WHERE {} IS NOT NULL LIMIT 1", ident(table), ident(column))
+}
+
+/// Returns a row when the column holds a NULL.
+pub fn has_nulls(table: &str, column: &str) -> String {
+    format!("SELECT 1 FROM {} WHERE {} IS NULL LIMIT 1", ident(table), ident(column))
+}
+
+/// Returns a row when two rows share a non-NULL value of the column.
+pub fn has_duplicates(table: &str, column: &str) -> String {
+    let c = ident(column);
+    format!("SELECT 1 FROM {} WHERE {c} IS NOT NULL GROUP BY {c} HAVING COUNT(*) > 1 LIMIT 1", ident(table))
+}
+
+/// Returns a row when the column cannot become an `INTEGER PRIMARY KEY`: duplicates, or values
+/// that are not integers (SQLite refuses them with "datatype mismatch").
+pub fn bad_integer_key(table: &str, column: &str) -> String {
+    let c = ident(column);
+    let t = ident(table);
+    format!("SELECT 1 FROM {t} WHERE {c} IS NOT NULL GROUP BY {c} HAVING COUNT(*) > 1 UNION ALL SELECT 1 FROM {t} WHERE typeof({c}) NOT IN ('integer', 'null') LIMIT 1")
+}
+
+/// Returns a row when some row of `table` has all `columns` non-NULL and no matching row in
+/// the referenced table (what `PRAGMA foreign_key_check` would flag). When the referenced
+/// table or columns do not exist yet in `old`, any such row is an orphan.
+pub fn orphans(old: &Schema, table: &str, columns: &[String], ref_table: &str, ref_columns: &[String]) -> String {
+    let child = ident(table);
+    let not_null: Vec<String> = columns.iter().map(|c| format!("c.{} IS NOT NULL", ident(c))).collect();
+    let parent_ready = old
+        .table(ref_table)
+        .is_some_and(|t| ref_columns.iter().all(|c| t.column(c).is_some()));
+    if !parent_ready {
+        return format!("SELECT 1 FROM {child} AS c WHERE {} LIMIT 1", not_null.join(" AND "));
+    }
+    let matches: Vec<String> = columns
+        .iter()
+        .zip(ref_columns)
+        .map(|(c, r)| format!("p.{} = c.{}", ident(r), ident(c)))
+        .collect();
+    format!(
+        "SELECT 1 FROM {child} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {}) LIMIT 1",
+        not_null.join(" AND "),
+        ident(ref_table),
+        matches.join(" AND ")
+    )
+}
+
+/// The (columns, table, columns) triples a table's constraints reference: column-level
+/// `references` and table-level foreign keys.
+pub fn references_of(columns: &[Column], fks: &[ForeignKey]) -> Vec<(Vec<String>, String, Vec<String>)> {
+    let mut out: Vec<(Vec<String>, String, Vec<String>)> = columns
+        .iter()
+        .filter_map(|c| c.references.as_ref().map(|r| (vec![c.name.clone()], r.table.clone(), vec![r.column.clone()])))
+        .collect();
+    out.extend(fks.iter().map(|f| (f.columns.clone(), f.ref_table.clone(), f.ref_columns.clone())));
+    out
+}
+
+/// Returns a row when two rows share the same non-NULL values of all `columns`.
+pub fn has_duplicate_tuples(table: &str, columns: &[String]) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    let not_null: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    format!("SELECT 1 FROM {} WHERE {} GROUP BY {} HAVING COUNT(*) > 1 LIMIT 1", ident(table), not_null.join(" AND "), cols.join(", "))
+}

@@ -1,0 +1,105 @@
+//! The whole migration: tables added, dropped and changed, in an order that works in SQLite.
+//!
+//! Order: drop changed indexes → drop removed tables → create added tables → change existing
+//! tables → create indexes. Index names share one namespace with tables, so all drops happen
+//! before all creations; dropping before creating also lets a name move between tables.
+
+use super::checks;
+use super::report::{Loss, Note, Plan, Safety, Step};
+use super::table::plan_table;
+use crate::schema::Schema;
+use crate::sql;
+
+/// Options of [`plan_migration`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Drop every table of the old schema and create the new one (`--force-reset`).
+    pub reset: bool,
+}
+
+/// Plans the change from `old` (what the database holds) to `new` (the config).
+pub fn plan_migration(old: &Schema, new: &Schema, options: PlanOptions) -> Plan {
+    let mut plan = Plan::default();
+    let empty = Schema::default();
+    let mut head: Vec<String> = Vec::new();
+    let old = if options.reset {
+        for t in old.tables.iter().rev() {
+            head.push(sql::drop_table_if_exists(&t.name));
+            plan.steps.push(Step {
+                kind: "resetTable",
+                table: t.name.clone(),
+                column: None,
+                safety: Safety::Lossy,
+                loses: Loss::Table,
+                check: Some(checks::non_empty(&t.name)),
+                consented: true,
+                message: format!("Table {} is dropped and re-created empty (reset).", t.name),
+                suggestion: None,
+            });
+        }
+        plan.foreign_keys_off = !old.tables.is_empty();
+        &empty
+    } else {
+        old
+    };
+
+    let added: Vec<_> = new.tables.iter().filter(|t| old.table(&t.name).is_none()).collect();
+    let dropped: Vec<_> = old.tables.iter().filter(|t| new.table(&t.name).is_none()).collect();
+    let live_dropped: Vec<_> = dropped.iter().filter(|t| !t.deprecated).collect();
+    if let (Some(a), Some(d)) = (added.first(), live_dropped.first()) {
+        plan.notes.push(Note {
+            kind: "suspectedRename",
+            table: d.name.clone(),
+            message: format!(
+                "Potential table rename detected: {} -> {}. Renames are not detected automatically: {} is dropped with its rows and {} is created empty. To keep the data, mark {} `deprecated: true` first and copy the rows yourself.",
+                d.name, a.name, d.name, a.name, d.name
+            ),
+        });
+    }
+
+    let mut drop_indexes = Vec::new();
+    let mut body = Vec::new();
+    let mut create_indexes = Vec::new();
+    for t in &dropped {
+        body.push(sql::drop_table(&t.name));
+        plan.foreign_keys_off = true;
+        plan.steps.push(Step {
+            kind: "dropTable",
+            table: t.name.clone(),
+            column: None,
+            safety: Safety::Lossy,
+            loses: Loss::Table,
+            check: Some(checks::non_empty(&t.name)),
+            consented: t.deprecated,
+            message: format!("Table {} is removed, with its rows.", t.name),
+            suggestion: Some(format!("Mark {} as `deprecated: true` and push before removing it, or confirm the loss.", t.name)),
+        });
+    }
+    for t in &added {
+        body.push(sql::create_table(&t.name, t));
+        create_indexes.extend(sql::create_indexes(&t.name, t));
+        plan.steps.push(Step::safe("createTable", &t.name, None, format!("Table {} is created.", t.name)));
+    }
+    for t in &new.tables {
+        let Some(o) = old.table(&t.name) else { continue };
+        let change = plan_table(&t.name, o, t, old, new);
+        if change.rebuilt {
+            plan.foreign_keys_off = true;
+        }
+        drop_indexes.extend(change.drop_indexes);
+        body.extend(change.body);
+        create_indexes.extend(change.create_indexes);
+        plan.steps.extend(change.steps);
+        plan.notes.extend(change.notes);
+        for c in change.fk_checks {
+            if !plan.foreign_key_checks.contains(&c) {
+                plan.foreign_key_checks.push(c);
+            }
+        }
+    }
+    plan.queries = head;
+    plan.queries.extend(drop_indexes);
+    plan.queries.extend(body);
+    plan.queries.extend(create_indexes);
+    plan
+}

@@ -1,0 +1,273 @@
+//! Planning the change of one table that exists before and after: index changes, `ALTER TABLE
+//! ADD/DROP COLUMN` when SQLite allows it, else a rebuild through a temporary table (lossless)
+//! or, when rows cannot be carried over, a drop and re-create (lossy, named in the report).
+
+use super::checks;
+use super::report::{Loss, Note, Safety, Step};
+use crate::schema::{Column, Schema, Table};
+use crate::sql::{self, quote::ident};
+
+/// The parts of one table's change, kept apart so the whole plan can order them globally
+/// (all index drops first, all index creations last: index names share one namespace).
+#[derive(Debug, Default)]
+pub struct TableChange {
+    pub drop_indexes: Vec<String>,
+    pub body: Vec<String>,
+    pub create_indexes: Vec<String>,
+    pub steps: Vec<Step>,
+    pub notes: Vec<Note>,
+    pub rebuilt: bool,
+    pub fk_checks: Vec<String>,
+}
+
+impl TableChange {
+    /// The queries in the order one table alone would run them.
+    pub fn queries(&self) -> Vec<String> {
+        let mut q = self.drop_indexes.clone();
+        q.extend(self.body.iter().cloned());
+        q.extend(self.create_indexes.iter().cloned());
+        q
+    }
+}
+
+/// Type changes that keep every stored value readable (same SQLite type, compatible encoding).
+fn reinterpretation_is_safe(old: &Column, new: &Column) -> bool {
+    use crate::schema::ColumnKind::*;
+    matches!((old.kind, new.kind), (Boolean, Number) | (Date, Text) | (Json, Text))
+}
+
+fn can_add_column(c: &Column) -> bool {
+    // https://www.sqlite.org/lang_altertable.html#alter_table_add_column
+    !c.unique && !c.has_sql_default() && (c.optional || c.has_default()) && !c.primary_key && c.references.is_none()
+}
+
+fn can_drop_column(table: &Table, c: &Column) -> bool {
+    // DROP COLUMN refuses primary keys, UNIQUE columns and columns used by a foreign key.
+    !c.unique && !c.primary_key && c.references.is_none() && !table.foreign_keys.iter().any(|f| f.columns.contains(&c.name))
+}
+
+/// A deterministic temporary name `<table>_<10 letters>` that clashes with no known table
+/// (upstream used a random one; determinism makes dry runs and tests reproducible).
+pub fn temp_name(table: &str, new: &Table, taken: &dyn Fn(&str) -> bool) -> String {
+    let mut seed = crate::schema::snapshot::snapshot_hash(&sql::create_table(table, new));
+    for salt in 0u32.. {
+        let mut h = u64::from_str_radix(&seed, 16).unwrap_or(0x9e37_79b9_7f4a_7c15) ^ u64::from(salt);
+        let mut suffix = String::with_capacity(10);
+        for _ in 0..10 {
+            suffix.push((b'a' + (h % 26) as u8) as char);
+            h /= 26;
+            if h == 0 {
+                h = 0x2545_f491_4f6c_dd1d;
+            }
+        }
+        let name = format!("{table}_{suffix}");
+        if !taken(&name.to_lowercase()) || salt > 1000 {
+            return name;
+        }
+        seed = crate::schema::snapshot::snapshot_hash(&name);
+    }
+    format!("{table}_tmp")
+}
+
+fn lossy_step(kind: &'static str, table: &str, column: &str, message: String, suggestion: &str) -> Step {
+    Step {
+        kind,
+        table: table.to_string(),
+        column: Some(column.to_string()),
+        safety: Safety::Lossy,
+        loses: Loss::Table,
+        check: Some(checks::non_empty(table)),
+        consented: false,
+        message,
+        suggestion: Some(suggestion.to_string()),
+    }
+}
+
+fn conflict_step(kind: &'static str, table: &str, column: Option<&str>, check: String, message: String, suggestion: &str) -> Step {
+    Step {
+        kind,
+        table: table.to_string(),
+        column: column.map(str::to_string),
+        safety: Safety::Conflict,
+        loses: Loss::Nothing,
+        check: Some(check),
+        consented: false,
+        message,
+        suggestion: Some(suggestion.to_string()),
+    }
+}
+
+/// Plans the change of table `name` from `old` to `new`.
+pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new_schema: &Schema) -> TableChange {
+    let mut out = TableChange::default();
+    let added: Vec<&Column> = new.columns.iter().filter(|c| old.column(&c.name).is_none()).collect();
+    let dropped: Vec<&Column> = old.columns.iter().filter(|c| new.column(&c.name).is_none()).collect();
+    let mut updated: Vec<(&Column, &Column)> = Vec::new();
+    for n in &new.columns {
+        let Some(o) = old.column(&n.name) else { continue };
+        if sql::column_def(o) != sql::column_def(n) {
+            updated.push((o, n));
+        } else if o.kind != n.kind && !reinterpretation_is_safe(o, n) {
+            out.notes.push(Note {
+                kind: "reinterpretedType",
+                table: name.to_string(),
+                message: format!("{name}.{} changes from {} to {} with the same SQLite type; stored values are kept as they are and must be valid {} values", n.name, o.kind.name(), n.kind.name(), n.kind.name()),
+            });
+        }
+    }
+    let fk_changed = checks::references_of(&[], &old.foreign_keys) != checks::references_of(&[], &new.foreign_keys);
+
+    let live_dropped: Vec<&&Column> = dropped.iter().filter(|c| !c.deprecated).collect();
+    if !added.is_empty() && !live_dropped.is_empty() {
+        out.notes.push(Note {
+            kind: "suspectedRename",
+            table: name.to_string(),
+            message: format!(
+                "Potential column rename detected: {name}.{} -> {name}.{}. Renames are not detected automatically: the old column is dropped and the new one added. To keep the data, add the new column, copy the values, and mark the old column `deprecated: true` first.",
+                live_dropped[0].name, added[0].name
+            ),
+        });
+    }
+    for c in &dropped {
+        out.steps.push(Step {
+            kind: "dropColumn",
+            table: name.to_string(),
+            column: Some(c.name.clone()),
+            safety: Safety::Lossy,
+            loses: Loss::Column,
+            check: Some(checks::has_values(name, &c.name)),
+            consented: c.deprecated,
+            message: format!("Column {name}.{} is removed, with its values.", c.name),
+            suggestion: Some(format!("Mark {name}.{} as `deprecated: true` and push before removing it, or confirm the loss.", c.name)),
+        });
+    }
+
+    // Index diff by name; `unique: false` and an absent `unique` mean the same SQL.
+    let index_differs = |a: &crate::schema::Index, b: &crate::schema::Index| a.on != b.on || a.is_unique() != b.is_unique();
+    for n in new.indexes.iter().filter(|n| n.is_unique()) {
+        let same = old.indexes.iter().any(|o| o.name == n.name && !index_differs(o, n));
+        if !same && n.on.iter().all(|c| old.column(c).is_some()) {
+            out.steps.push(conflict_step("addUnique", name, None, checks::has_duplicate_tuples(name, &n.on),
+                format!("Unique index {} requires distinct values of {name}({}).", n.name, n.on.join(", ")),
+                "Remove duplicate rows before pushing."));
+        }
+    }
+    let columns_changed = !(added.is_empty() && dropped.is_empty() && updated.is_empty()) || fk_changed;
+    let alter_ok = !fk_changed
+        && updated.is_empty()
+        && dropped.iter().all(|c| can_drop_column(old, c))
+        && added.iter().all(|c| can_add_column(c));
+
+    if !columns_changed || alter_ok {
+        for o in &old.indexes {
+            if new.indexes.iter().find(|n| n.name == o.name).is_none_or(|n| index_differs(o, n)) {
+                out.drop_indexes.push(sql::drop_index(&o.name));
+                out.steps.push(Step::safe("dropIndex", name, None, format!("Index {} is dropped.", o.name)));
+            }
+        }
+        for n in &new.indexes {
+            if old.indexes.iter().find(|o| o.name == n.name).is_none_or(|o| index_differs(o, n)) {
+                out.create_indexes.push(sql::create_index(name, n));
+                out.steps.push(Step::safe("addIndex", name, None, format!("Index {} is created.", n.name)));
+            }
+        }
+        if alter_ok {
+            let t = ident(name);
+            for c in &added {
+                out.body.push(format!("ALTER TABLE {t} ADD COLUMN {} {}{}", ident(&c.name), sql::sql_type(c.kind), sql::modifiers(c)));
+                out.steps.push(Step::safe("addColumn", name, Some(&c.name), format!("Column {name}.{} is added.", c.name)));
+            }
+            for c in &dropped {
+                out.body.push(format!("ALTER TABLE {t} DROP COLUMN {}", ident(&c.name)));
+            }
+        }
+        return out;
+    }
+
+    // Rebuild. Rows can only be carried over if every new column gets a value.
+    out.rebuilt = true;
+    let mut lossy = false;
+    for c in &added {
+        let needs_value = (c.primary_key && c.kind != crate::schema::ColumnKind::Number && !c.has_default()) || (!c.optional && !c.has_default());
+        if needs_value {
+            lossy = true;
+            out.steps.push(lossy_step("addRequiredColumn", name, &c.name,
+                format!("New required column {name}.{} has no default value, so existing rows cannot be kept.", c.name),
+                "Make the column optional or give it a default; this is safe only when the table is empty."));
+        }
+    }
+    for (o, n) in &updated {
+        if sql::sql_type(o.kind) != sql::sql_type(n.kind) {
+            lossy = true;
+            out.steps.push(lossy_step("changeType", name, &n.name,
+                format!("Column {name}.{} changes from {} to {}, which cannot be converted automatically.", n.name, o.kind.name(), n.kind.name()),
+                "Add a new column of the new type, copy the values, and deprecate the old column instead."));
+        }
+    }
+    if lossy {
+        out.body.push(sql::drop_table(name));
+        out.body.push(sql::create_table(name, new));
+        out.create_indexes.extend(sql::create_indexes(name, new));
+        return out;
+    }
+
+    let taken = |n: &str| old_schema.tables.iter().chain(&new_schema.tables).any(|t| t.name.to_lowercase() == n);
+    let tmp = temp_name(name, new, &taken);
+    let mut cols: Vec<String> = Vec::new();
+    if old.has_hidden_id() && new.has_hidden_id() {
+        cols.push(crate::schema::HIDDEN_ID.to_string());
+    }
+    cols.extend(new.columns.iter().filter(|c| old.column(&c.name).is_some()).map(|c| c.name.clone()));
+    let list = sql::quote::ident_list(&cols);
+    out.body.push(sql::create_table(&tmp, new));
+    out.body.push(format!("INSERT INTO {} ({list}) SELECT {list} FROM {}", ident(&tmp), ident(name)));
+    out.body.push(sql::drop_table(name));
+    out.body.push(format!("ALTER TABLE {} RENAME TO {}", ident(&tmp), ident(name)));
+    out.create_indexes.extend(sql::create_indexes(name, new));
+    let mut rebuild = Step::safe("rebuildTable", name, None, format!("Table {name} is rebuilt through a temporary table; all rows are copied."));
+    rebuild.safety = Safety::Lossless;
+    out.steps.push(rebuild);
+    if old.has_hidden_id() && !new.has_hidden_id() {
+        out.notes.push(Note { kind: "hiddenIdReset", table: name.to_string(), message: format!("{name} gets a primary key; the hidden _id values are not kept.") });
+    }
+
+    for n in &new.columns {
+        let Some(o) = old.column(&n.name) else {
+            if n.unique && !n.optional && n.has_default() {
+                out.steps.push(conflict_step("addUnique", name, Some(&n.name), checks::several_rows(name),
+                    format!("New column {name}.{} is unique and required, so every existing row would get the same default.", n.name),
+                    "Make the new column optional, or add it without `unique` first."));
+            }
+            continue;
+        };
+        if o.optional && !n.optional && !n.primary_key {
+            out.steps.push(conflict_step("makeRequired", name, Some(&n.name), checks::has_nulls(name, &n.name),
+                format!("Column {name}.{} becomes required; rows holding NULL cannot be copied.", n.name),
+                "Fill the NULL values first, or give the column a default and keep it optional."));
+        }
+        if n.primary_key && !o.primary_key {
+            let check = if n.kind == crate::schema::ColumnKind::Number { checks::bad_integer_key(name, &n.name) } else { checks::has_duplicates(name, &n.name) };
+            out.steps.push(conflict_step("changePrimaryKey", name, Some(&n.name), check,
+                format!("Column {name}.{} becomes the primary key; its values must be unique{}.", n.name, if n.kind == crate::schema::ColumnKind::Number { " integers" } else { "" }),
+                "Remove duplicate values before pushing."));
+        } else if n.unique && !o.unique && !o.primary_key {
+            out.steps.push(conflict_step("addUnique", name, Some(&n.name), checks::has_duplicates(name, &n.name),
+                format!("Column {name}.{} becomes unique; duplicate values cannot be copied.", n.name),
+                "Remove duplicate values before pushing."));
+        }
+    }
+    let old_refs = checks::references_of(&old.columns, &old.foreign_keys);
+    for (cols, rt, rc) in checks::references_of(&new.columns, &new.foreign_keys) {
+        let existed = old_refs.iter().any(|(c, t, r)| *c == cols && *t == rt && *r == rc);
+        let all_old = cols.iter().all(|c| old.column(c).is_some());
+        if !existed && all_old {
+            out.steps.push(conflict_step("addReference", name, cols.first().map(String::as_str), checks::orphans(old_schema, name, &cols, &rt, &rc),
+                format!("{name}({}) now references {rt}({}); existing values without a matching row would break the constraint.", cols.join(", "), rc.join(", ")),
+                "Delete or fix the rows whose values have no match in the referenced table."));
+            if !out.fk_checks.contains(&name.to_string()) {
+                out.fk_checks.push(name.to_string());
+            }
+        }
+    }
+    out
+}
