@@ -179,7 +179,14 @@ pub fn parse_table(name: &str, def: &Json, path: &str, problems: &mut Problems, 
         None => problems.add(&cpath, "is missing; every table needs `columns`"),
     }
     if let Some(v) = def.get("indexes") {
-        table.indexes_given = !matches!(v, Json::Null);
+        // Upstream writes `indexes` after `deprecated` when the config had none; a snapshot
+        // keeps whichever place it had, so remember it.
+        let pos = |k: &str| match def {
+            Json::Object(e) => e.iter().position(|(key, _)| key == k),
+            _ => None,
+        };
+        let after_deprecated = matches!((pos("indexes"), pos("deprecated")), (Some(i), Some(d)) if i > d);
+        table.indexes_given = !matches!(v, Json::Null) && !after_deprecated;
         table.indexes = parse_indexes(name, v, &join(path, "indexes"), problems);
     }
     if let Some(v) = def.get("foreignKeys") {
