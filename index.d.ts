@@ -13,12 +13,17 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeConnection {
   /** Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one. */
   static open(path: string): NativeConnection
+  /** Where `execute` reports `[rowsAffected, lastInsertRowid]` of statements without result columns. */
+  setResultBuffer(buffer: BigInt64Array): void
   /**
    * Runs the first statement of `sql` with `args` (array, object or undefined) and
-   * returns `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]`.
-   * `intMode`: 0 number, 1 bigint, 2 string.
+   * returns `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]`, or `null`
+   * for a statement without result columns once a result buffer is set (see
+   * `setResultBuffer`). `flags`: int mode in the low bits (0 number, 1 bigint,
+   * 2 string), plus 4 to require an open transaction, 8 when `args` is an array and
+   * 16 when it is a plain object of named values.
    */
-  execute(sql: string, args: unknown[] | Record<string, unknown> | undefined | null, intMode: number): [string[], string[], Record<string, unknown>[], number, bigint | undefined]
+  execute(sql: string, args: unknown[] | Record<string, unknown> | undefined | null, flags: number): [string[], string[], Record<string, unknown>[], number, bigint | undefined] | null
   /**
    * Runs `stmts` (each a SQL string, `[sql, args]` or `{ sql, args }`) in order and returns
    * their results. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
@@ -36,4 +41,122 @@ export declare class NativeConnection {
   setBusyTimeout(ms: number): void
   /** Closes the connection; an open transaction is rolled back. Idempotent. */
   close(): void
+}
+
+/** Options of [`create_tables_sql`]. */
+export interface CreateTablesOptions {
+  /** Start with `DROP TABLE IF EXISTS` for every table (the local dev database reset). */
+  dropExisting?: boolean
+}
+
+/**
+ * The statements creating every table and index of a snapshot in an empty database,
+ * optionally preceded by `DROP TABLE IF EXISTS` for each table.
+ */
+export declare function createTablesSql(snapshotJson: string, options?: CreateTablesOptions | undefined | null): Array<string>
+
+/** The `.d.ts` text declaring `astro:db`'s tables for a snapshot from `loadSchema`. */
+export declare function generateTypes(snapshotJson: string): string
+
+/** The result of [`load_schema`]. */
+export interface LoadedSchema {
+  /**
+   * The snapshot JSON (`{"version":"2024-03-12","schema":{…}}`), as stored in
+   * `_astro_db_snapshot`; pass it to `planMigration`, `generateTypes`, `createTablesSql`.
+   */
+  snapshot: string
+  /** A 16-hex-digit hash of `snapshot`; equal configs give equal hashes. */
+  hash: string
+  /** Table names in config order (user tables first, then integrations'). */
+  tables: Array<string>
+  /** Non-fatal remarks, each as `path: sentence`. */
+  warnings: Array<string>
+}
+
+/**
+ * Validates and normalises the evaluated `astro:db` config.
+ *
+ * `configJson` is `JSON.stringify` of `{ tables, integrations }` where `tables` maps table
+ * names to `{ columns, indexes?, foreignKeys?, deprecated? }`, each column is
+ * `{ type: 'boolean'|'number'|'text'|'date'|'json', schema: { optional?, unique?, default?,
+ * primaryKey?, references?: { table, column }, enum?, multiline?, label?, deprecated? } }`,
+ * SQL defaults are `{ __serializedSQL: true, sql }` (or `{ sql }`), dates are ISO strings,
+ * foreign keys are `{ columns, references: { table, column } | Array<{ table, column }> }`, and
+ * `integrations` is `Array<{ name, tables }>` in registration order.
+ *
+ * Throws an `Error` with `code === 'ASTRO_DB_INVALID_CONFIG'` and `problems` listing every
+ * problem with its path.
+ */
+export declare function loadSchema(configJson: string): LoadedSchema
+
+/** A remark about a plan that is not a step (suspected renames, reinterpreted types). */
+export interface MigrationNote {
+  /** `suspectedRename`, `reinterpretedType` or `hiddenIdReset`. */
+  kind: string
+  table: string
+  message: string
+}
+
+/** The result of [`plan_migration`]. */
+export interface MigrationPlan {
+  /** Statements to run in order, inside one transaction. */
+  queries: Array<string>
+  /**
+   * Run `PRAGMA foreign_keys = OFF` before `BEGIN` and `PRAGMA foreign_keys = ON` after
+   * `COMMIT`/`ROLLBACK` (SQLite ignores the pragma inside a transaction).
+   */
+  foreignKeysOff: boolean
+  /** Before `COMMIT`, run `PRAGMA foreign_key_check("T")` for each; any row → roll back. */
+  foreignKeyChecks: Array<string>
+  steps: Array<MigrationStep>
+  notes: Array<MigrationNote>
+}
+
+/** One decision of a migration plan. */
+export interface MigrationStep {
+  /**
+   * `createTable`, `dropTable`, `addColumn`, `dropColumn`, `addIndex`, `dropIndex`,
+   * `rebuildTable`, `recreateTable`, `addRequiredColumn`, `changeType`, `makeRequired`,
+   * `addUnique`, `changePrimaryKey`, `addReference` or `resetTable`.
+   */
+  kind: string
+  table: string
+  column?: string
+  /**
+   * `safe` | `lossless` (rebuild with row copy) | `lossy` | `conflict` (the data must be
+   * fixed first, else the transaction fails and rolls back).
+   */
+  safety: string
+  /** What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows). */
+  loses: string
+  /**
+   * A read-only SQL query: when present, the step is lossy/conflicting only if it returns
+   * a row. Run it against the target database before asking the user.
+   */
+  check?: string
+  /** The user already agreed (the removed item was `deprecated`, or this is a reset). */
+  consented: boolean
+  message: string
+  suggestion?: string
+}
+
+/**
+ * Plans the migration from the snapshot the database holds (`null` when it has none) to the
+ * new snapshot from `loadSchema`. Nothing is executed: the caller runs the `check` queries,
+ * asks for consent on unconsented lossy steps, then runs `queries` in one transaction.
+ */
+export declare function planMigration(oldSnapshotJson: string | undefined | null, newSnapshotJson: string, options?: PlanMigrationOptions | undefined | null): MigrationPlan
+
+/** Options of [`plan_migration`]. */
+export interface PlanMigrationOptions {
+  /** Drop every table of the old snapshot and create the new schema (`--force-reset`). */
+  reset?: boolean
+}
+
+/** One validation problem: where it is and what to do about it. */
+export interface SchemaProblem {
+  /** Path into the config, e.g. `tables.Comment.columns.authorId.references`. */
+  path: string
+  /** A sentence saying what is wrong and how to fix it. */
+  message: string
 }

@@ -773,6 +773,10 @@ if (
   }
 }
 
-const { NativeConnection } = nativeBinding
+const { NativeConnection, createTablesSql, generateTypes, loadSchema, planMigration } = nativeBinding
 export { NativeConnection }
+export { createTablesSql }
+export { generateTypes }
+export { loadSchema }
+export { planMigration }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -1,10 +1,8 @@
-import { NativeConnection } from "../../index.js";
-import { LibsqlError, fromNative } from "./errors.js";
-import { toResultSet, type ResultSet } from "./result.js";
+import { LibsqlError } from "./errors.js";
+import { Conn, INT_MODES, REQUIRE_TRANSACTION, type Stmt } from "./native.js";
+import type { ResultSet } from "./result.js";
 import type { Target } from "./config.js";
-import type { Client, InArgs, InStatement, IntMode, Replicated, Transaction, TransactionMode } from "./types.js";
-
-const INT_MODES: Record<IntMode, number> = { number: 0, bigint: 1, string: 2 };
+import type { Client, InArgs, InStatement, Replicated, Transaction, TransactionMode } from "./types.js";
 
 export function beginStatement(mode: TransactionMode): string {
   switch (mode) {
@@ -19,8 +17,6 @@ export function beginStatement(mode: TransactionMode): string {
   }
 }
 
-type Stmt = InStatement | [string, InArgs?];
-
 /**
  * The connections of one local database. Plain calls share one connection: they run
  * synchronously, so they never interleave. A transaction spans awaits, so it gets a
@@ -30,9 +26,9 @@ type Stmt = InStatement | [string, InArgs?];
  */
 class Connections {
   #target: Target;
-  #main: NativeConnection | null;
-  #idle: NativeConnection[] = [];
-  #held = new Set<NativeConnection>();
+  #main: Conn | null;
+  #idle: Conn[] = [];
+  #held = new Set<Conn>();
   closed = false;
 
   constructor(target: Target) {
@@ -40,19 +36,11 @@ class Connections {
     this.#main = this.#open();
   }
 
-  #open(): NativeConnection {
-    const path = this.#target.kind === "memory" ? ":memory:" : this.#target.path;
-    let conn: NativeConnection;
-    try {
-      conn = NativeConnection.open(path);
-    } catch (e) {
-      throw fromNative(e);
-    }
-    if (this.#target.timeout > 0) conn.setBusyTimeout(this.#target.timeout);
-    return conn;
+  #open(): Conn {
+    return new Conn(this.#target.kind === "memory" ? ":memory:" : this.#target.path, this.#target.timeout);
   }
 
-  main(): NativeConnection {
+  main(): Conn {
     if (this.closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
     if (this.#main === null) {
       throw new LibsqlError(
@@ -64,7 +52,7 @@ class Connections {
     return this.#main;
   }
 
-  forTransaction(): NativeConnection {
+  forTransaction(): Conn {
     if (this.#target.kind === "memory") {
       const conn = this.main();
       this.#main = null;
@@ -84,11 +72,11 @@ class Connections {
     return conn;
   }
 
-  release(conn: NativeConnection): void {
+  release(conn: Conn): void {
     if (!this.#held.delete(conn)) return;
     if (conn.isOpen && conn.inTransaction) {
       try {
-        conn.executeMultiple("ROLLBACK");
+        conn.script("ROLLBACK");
       } catch {
         conn.close();
       }
@@ -127,30 +115,6 @@ function normalize(stmtOrSql: InStatement, args?: InArgs): [string, InArgs | und
   return [stmtOrSql.sql, stmtOrSql.args];
 }
 
-function run(conn: NativeConnection, sql: string, args: InArgs | undefined, intMode: number): ResultSet {
-  try {
-    return toResultSet(conn.execute(sql, args, intMode) as any);
-  } catch (e) {
-    throw fromNative(e);
-  }
-}
-
-function runBatch(conn: NativeConnection, stmts: Stmt[], intMode: number, begin?: string): ResultSet[] {
-  try {
-    return conn.batch(stmts as any, intMode, begin).map((r) => toResultSet(r as any));
-  } catch (e) {
-    throw fromNative(e);
-  }
-}
-
-function runScript(conn: NativeConnection, sql: string): void {
-  try {
-    conn.executeMultiple(sql);
-  } catch (e) {
-    throw fromNative(e);
-  }
-}
-
 /** A client for a local database file or an in-memory database. */
 export class LocalClient implements Client {
   #conns: Connections;
@@ -168,20 +132,20 @@ export class LocalClient implements Client {
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
     const [sql, a] = normalize(stmtOrSql, args);
-    return run(this.#conns.main(), sql, a, this.#intMode);
+    return this.#conns.main().execute(sql, a, this.#intMode);
   }
 
   async batch(stmts: Stmt[], mode: TransactionMode = "deferred"): Promise<ResultSet[]> {
-    return runBatch(this.#conns.main(), stmts, this.#intMode, beginStatement(mode));
+    return this.#conns.main().batch(stmts, this.#intMode, beginStatement(mode));
   }
 
   async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
     const conn = this.#conns.main();
-    runScript(conn, "PRAGMA foreign_keys=off");
+    conn.script("PRAGMA foreign_keys=off");
     try {
-      return runBatch(conn, stmts, this.#intMode, "BEGIN DEFERRED");
+      return conn.batch(stmts, this.#intMode, "BEGIN DEFERRED");
     } finally {
-      runScript(conn, "PRAGMA foreign_keys=on");
+      conn.script("PRAGMA foreign_keys=on");
     }
   }
 
@@ -189,7 +153,7 @@ export class LocalClient implements Client {
     const begin = beginStatement(mode);
     const conn = this.#conns.forTransaction();
     try {
-      runScript(conn, begin);
+      conn.script(begin);
     } catch (e) {
       this.#conns.release(conn);
       throw e;
@@ -198,7 +162,7 @@ export class LocalClient implements Client {
   }
 
   async executeMultiple(sql: string): Promise<void> {
-    runScript(this.#conns.main(), sql);
+    this.#conns.main().script(sql);
   }
 
   async sync(): Promise<Replicated | undefined> {
@@ -216,11 +180,11 @@ export class LocalClient implements Client {
 
 /** An interactive transaction holding one connection until commit, rollback or close. */
 export class LocalTransaction implements Transaction {
-  #conn: NativeConnection | null;
+  #conn: Conn | null;
   #intMode: number;
-  #release: (conn: NativeConnection) => void;
+  #release: (conn: Conn) => void;
 
-  constructor(conn: NativeConnection, intMode: number, release: (conn: NativeConnection) => void) {
+  constructor(conn: Conn, intMode: number, release: (conn: Conn) => void) {
     this.#conn = conn;
     this.#intMode = intMode;
     this.#release = release;
@@ -231,7 +195,13 @@ export class LocalTransaction implements Transaction {
     return c === null || !c.isOpen || !c.inTransaction;
   }
 
-  #live(): NativeConnection {
+  // The native call itself checks that the transaction is still open (one crossing, not three).
+  #held(): Conn {
+    if (this.#conn === null) throw new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
+    return this.#conn;
+  }
+
+  #live(): Conn {
     if (this.closed) throw new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
     return this.#conn!;
   }
@@ -244,20 +214,20 @@ export class LocalTransaction implements Transaction {
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
     const [sql, a] = normalize(stmtOrSql, args);
-    return run(this.#live(), sql, a, this.#intMode);
+    return this.#held().execute(sql, a, this.#intMode | REQUIRE_TRANSACTION);
   }
 
   async batch(stmts: Stmt[]): Promise<ResultSet[]> {
-    return runBatch(this.#live(), stmts, this.#intMode);
+    return this.#held().batch(stmts, this.#intMode);
   }
 
   async executeMultiple(sql: string): Promise<void> {
-    runScript(this.#live(), sql);
+    this.#live().script(sql);
   }
 
   async commit(): Promise<void> {
     try {
-      runScript(this.#live(), "COMMIT");
+      this.#live().script("COMMIT");
     } finally {
       this.#settle();
     }
@@ -266,7 +236,7 @@ export class LocalTransaction implements Transaction {
   async rollback(): Promise<void> {
     const c = this.#conn;
     try {
-      if (c !== null && c.isOpen && c.inTransaction) runScript(c, "ROLLBACK");
+      if (c !== null && c.isOpen && c.inTransaction) c.script("ROLLBACK");
     } finally {
       this.#settle();
     }

@@ -18,9 +18,17 @@ pub enum IntMode {
     String,
 }
 
+/// Flag bit of `execute`: the connection must be inside a transaction.
+pub const REQUIRE_TRANSACTION: u32 = 4;
+/// Flag bits of `execute` saying what the JS layer already knows `args` to be,
+/// which spares two crossings into the engine per call.
+pub const ARGS_ARRAY: u32 = 8;
+pub const ARGS_OBJECT: u32 = 16;
+
 impl IntMode {
+    /// The int mode held in the low two bits of a call's flags.
     pub fn from_code(code: u32) -> Self {
-        match code {
+        match code & 3 {
             1 => IntMode::BigInt,
             2 => IntMode::String,
             _ => IntMode::Number,
@@ -37,8 +45,16 @@ enum Arg<'a> {
     Blob(&'a [u8]),
 }
 
-/// Binds `args` (an array, an object of named values, or undefined/null).
-pub fn bind_args(js: Js, stmt: &mut Statement, args: napi_value, mode: IntMode, buf: &mut Vec<u8>) -> Result<(), Failure> {
+/// Binds `args` (an array, an object of named values, or undefined/null). `flags` may
+/// carry [`ARGS_ARRAY`] or [`ARGS_OBJECT`] when the caller has checked which it is.
+pub fn bind_args(js: Js, stmt: &mut Statement, args: napi_value, flags: u32, buf: &mut Vec<u8>) -> Result<(), Failure> {
+    let mode = IntMode::from_code(flags);
+    if flags & ARGS_ARRAY != 0 {
+        return bind_positional(js, stmt, args, mode, buf);
+    }
+    if flags & ARGS_OBJECT != 0 {
+        return bind_named(js, stmt, args, mode, buf);
+    }
     match js.type_of(args)? {
         ValueType::napi_undefined | ValueType::napi_null => Ok(()),
         ValueType::napi_object if js.is_array(args)? => bind_positional(js, stmt, args, mode, buf),
@@ -176,6 +192,7 @@ mod tests {
         assert_eq!(IntMode::from_code(0), IntMode::Number);
         assert_eq!(IntMode::from_code(1), IntMode::BigInt);
         assert_eq!(IntMode::from_code(2), IntMode::String);
-        assert_eq!(IntMode::from_code(99), IntMode::Number);
+        assert_eq!(IntMode::from_code(3), IntMode::Number);
+        assert_eq!(IntMode::from_code(1 | super::REQUIRE_TRANSACTION), IntMode::BigInt);
     }
 }

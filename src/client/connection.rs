@@ -8,7 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::sys::napi_value;
 use napi_derive::napi;
 
-use super::args::{bind_args, IntMode};
+use super::args::{bind_args, IntMode, REQUIRE_TRANSACTION};
 use super::error::Failure;
 use super::raw::Js;
 use super::results;
@@ -18,7 +18,11 @@ use crate::sqlite::{Connection, SqliteError};
 #[napi]
 pub struct NativeConnection {
     conn: Option<Connection>,
+    /// Scratch space for argument text, reused across calls.
     buf: Vec<u8>,
+    /// Scratch space for SQL text, reused across calls.
+    sql: Vec<u8>,
+    meta: Option<BigInt64Array>,
 }
 
 #[napi]
@@ -27,7 +31,7 @@ impl NativeConnection {
     #[napi(factory, catch_unwind)]
     pub fn open(env: Env, path: String) -> Result<Self> {
         match Connection::open(&path) {
-            Ok(conn) => Ok(Self { conn: Some(conn), buf: Vec::new() }),
+            Ok(conn) => Ok(Self { conn: Some(conn), buf: Vec::new(), sql: Vec::new(), meta: None }),
             Err(e) => {
                 let message = format!("Unable to open the database at {path}: {}", e.message);
                 Err(Failure::Sqlite(SqliteError::new(e.raw_code, message)).throw(Js::new(env.raw()), None))
@@ -35,19 +39,33 @@ impl NativeConnection {
         }
     }
 
+    /// Where `execute` reports `[rowsAffected, lastInsertRowid]` of statements without result columns.
+    #[napi]
+    pub fn set_result_buffer(&mut self, buffer: BigInt64Array) {
+        self.meta = Some(buffer);
+    }
+
     /// Runs the first statement of `sql` with `args` (array, object or undefined) and
-    /// returns `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]`.
-    /// `intMode`: 0 number, 1 bigint, 2 string.
-    #[napi(catch_unwind, ts_return_type = "[string[], string[], Record<string, unknown>[], number, bigint | undefined]")]
+    /// returns `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]`, or `null`
+    /// for a statement without result columns once a result buffer is set (see
+    /// `setResultBuffer`). `flags`: int mode in the low bits (0 number, 1 bigint,
+    /// 2 string), plus 4 to require an open transaction, 8 when `args` is an array and
+    /// 16 when it is a plain object of named values.
+    #[napi(catch_unwind, ts_return_type = "[string[], string[], Record<string, unknown>[], number, bigint | undefined] | null")]
     pub fn execute<'env>(
         &mut self,
         env: &'env Env,
-        sql: String,
+        #[napi(ts_arg_type = "string")] sql: Unknown<'env>,
         #[napi(ts_arg_type = "unknown[] | Record<string, unknown> | undefined | null")] args: Unknown<'env>,
-        int_mode: u32,
+        flags: u32,
     ) -> Result<Unknown<'env>> {
         let js = Js::new(env.raw());
-        let out = self.run(js, &sql, args.raw(), IntMode::from_code(int_mode));
+        if flags & REQUIRE_TRANSACTION != 0 && !self.in_transaction() {
+            return Err(Failure::client("TRANSACTION_CLOSED", "The transaction is closed").throw(js, None));
+        }
+        let mut text = std::mem::take(&mut self.sql);
+        let out = self.run_text(js, sql.raw(), &mut text, args.raw(), flags, true);
+        self.sql = text;
         wrap(js, out, None)
     }
 
@@ -64,13 +82,14 @@ impl NativeConnection {
         begin: Option<String>,
     ) -> Result<Unknown<'env>> {
         let js = Js::new(env.raw());
-        let mode = IntMode::from_code(int_mode);
+        // Entries' arguments are not pre-checked by the caller: keep only the int mode.
+        let flags = int_mode & 3;
         if let Some(begin) = &begin {
             if let Err(f) = self.script(begin) {
                 return Err(f.throw(js, None));
             }
         }
-        let (out, failed_at) = match self.run_all(js, stmts.raw(), mode, begin.is_some()) {
+        let (out, failed_at) = match self.run_all(js, stmts.raw(), flags, begin.is_some()) {
             Ok(out) => (out, None),
             Err((f, index)) => {
                 if begin.is_some() {
@@ -126,9 +145,33 @@ impl NativeConnection {
         self.conn.as_mut().ok_or_else(|| Failure::client("CLIENT_CLOSED", "The client is closed"))
     }
 
-    fn run(&mut self, js: Js, sql: &str, args: napi_value, mode: IntMode) -> std::result::Result<napi_value, Failure> {
+    /// Reads the SQL text of `sql_v` into `text` and runs it. `compact` lets a statement
+    /// without result columns report through the result buffer.
+    fn run_text(
+        &mut self,
+        js: Js,
+        sql_v: napi_value,
+        text: &mut Vec<u8>,
+        args: napi_value,
+        flags: u32,
+        compact: bool,
+    ) -> std::result::Result<napi_value, Failure> {
+        if let Err(e) = js.get_string_into(sql_v, text) {
+            return Err(match e.status {
+                napi::Status::StringExpected => Failure::Js(js.throw_type_error("SQL must be a string")),
+                _ => e.into(),
+            });
+        }
+        // N-API produced the bytes from a JS string, so they are UTF-8.
+        let sql = std::str::from_utf8(text).map_err(|_| Failure::Js(js.throw_type_error("SQL is not valid UTF-8")))?;
         let mut buf = std::mem::take(&mut self.buf);
-        let out = self.run_with(js, sql, args, mode, &mut buf);
+        let mut meta = if compact { self.meta.take() } else { None };
+        // SAFETY: the result buffer is only written here, on the JS thread, while no JS runs.
+        let slots = meta.as_mut().map(|m| unsafe { m.as_mut() });
+        let out = self.run_with(js, sql, args, flags, &mut buf, slots);
+        if compact {
+            self.meta = meta;
+        }
         self.buf = buf;
         out
     }
@@ -138,14 +181,15 @@ impl NativeConnection {
         js: Js,
         sql: &str,
         args: napi_value,
-        mode: IntMode,
+        flags: u32,
         buf: &mut Vec<u8>,
+        meta: Option<&mut [i64]>,
     ) -> std::result::Result<napi_value, Failure> {
         let conn = self.conn()?;
         // An empty statement is reported like @libsql/client reports it (code 0).
         let mut cached = conn.acquire(sql)?.ok_or_else(|| SqliteError::new(0, "not an error"))?;
-        let out = bind_args(js, &mut cached.stmt, args, mode, buf)
-            .and_then(|()| results::run(js, conn, &mut cached.stmt, mode));
+        let out = bind_args(js, &mut cached.stmt, args, flags, buf)
+            .and_then(|()| results::run(js, conn, &mut cached.stmt, IntMode::from_code(flags), meta));
         conn.release(cached);
         out
     }
@@ -154,7 +198,7 @@ impl NativeConnection {
         &mut self,
         js: Js,
         stmts: napi_value,
-        mode: IntMode,
+        flags: u32,
         own_transaction: bool,
     ) -> std::result::Result<napi_value, (Failure, Option<u32>)> {
         let at = |i: u32| move |f: Failure| (f, Some(i));
@@ -171,9 +215,7 @@ impl NativeConnection {
                 return Err((Failure::client("TRANSACTION_CLOSED", message), Some(i)));
             }
             let (sql_v, args) = statement_parts(js, js.get_element(stmts, i).map_err(|e| (e.into(), Some(i)))?).map_err(at(i))?;
-            js.get_string_into(sql_v, &mut sql).map_err(|e| (e.into(), Some(i)))?;
-            let text = std::str::from_utf8(&sql).unwrap_or_default().to_owned();
-            let result = self.run(js, &text, args, mode).map_err(at(i))?;
+            let result = self.run_text(js, sql_v, &mut sql, args, flags, false).map_err(at(i))?;
             js.set_element(out, i, result).map_err(|e| (e.into(), Some(i)))?;
         }
         Ok(out)

@@ -57,6 +57,10 @@ impl Js {
     }
 
     pub fn string(&self, utf8: &[u8]) -> Result<napi_value> {
+        // ASCII is valid Latin-1: V8 then copies the bytes instead of decoding UTF-8.
+        if utf8.is_ascii() {
+            return out!(napi_create_string_latin1(self.env, utf8.as_ptr() as *const c_char, utf8.len() as isize));
+        }
         out!(napi_create_string_utf8(self.env, utf8.as_ptr() as *const c_char, utf8.len() as isize))
     }
 
@@ -122,13 +126,26 @@ impl Js {
         Ok((value, lossless))
     }
 
-    /// Copies a JS string as UTF-8 into `buf` (replacing its contents).
+    /// Copies a JS string as UTF-8 into `buf` (replacing its contents). One N-API call
+    /// when the string fits the buffer's spare room, two when it has to grow.
     pub fn get_string_into(&self, v: napi_value, buf: &mut Vec<u8>) -> Result<()> {
-        let len: usize = out!(napi_get_value_string_utf8(self.env, v, ptr::null_mut(), 0))?;
         buf.clear();
-        buf.reserve(len + 1);
+        if buf.capacity() < 64 {
+            buf.reserve(64);
+        }
         let mut written = 0usize;
-        // SAFETY: buf has room for len bytes plus the NUL N-API appends.
+        // SAFETY: the buffer has `capacity` writable bytes; N-API writes at most capacity - 1 plus a NUL.
+        check(unsafe {
+            sys::napi_get_value_string_utf8(self.env, v, buf.as_mut_ptr() as *mut c_char, buf.capacity(), &mut written)
+        })?;
+        if written + 1 < buf.capacity() {
+            // SAFETY: N-API initialised `written` bytes, and the string was not cut short.
+            unsafe { buf.set_len(written) };
+            return Ok(());
+        }
+        let len: usize = out!(napi_get_value_string_utf8(self.env, v, ptr::null_mut(), 0))?;
+        buf.reserve(len + 1);
+        // SAFETY: the buffer now has room for len bytes plus the NUL.
         check(unsafe {
             sys::napi_get_value_string_utf8(self.env, v, buf.as_mut_ptr() as *mut c_char, len + 1, &mut written)
         })?;

@@ -16,13 +16,28 @@ use crate::sqlite::{ColumnValue, Connection, Statement};
 const MAX_SAFE: i64 = 9_007_199_254_740_991;
 
 /// Runs `stmt` to completion and returns `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]`.
-pub fn run(js: Js, conn: &Connection, stmt: &mut Statement, mode: IntMode) -> Result<napi_value, Failure> {
+///
+/// A statement without result columns, when `meta` is given, returns `null` instead and
+/// writes `[rowsAffected, lastInsertRowid]` into `meta`: most writes then cost no JS
+/// allocation here at all.
+pub fn run(
+    js: Js,
+    conn: &Connection,
+    stmt: &mut Statement,
+    mode: IntMode,
+    meta: Option<&mut [i64]>,
+) -> Result<napi_value, Failure> {
     let cols = stmt.column_count();
-    let out = js.array(5)?;
     if cols == 0 {
         let before = conn.total_changes();
         while stmt.step()? {}
         let affected = if conn.total_changes() == before { 0 } else { conn.changes() };
+        if let Some(meta) = meta.filter(|m| m.len() >= 2) {
+            meta[0] = affected;
+            meta[1] = conn.last_insert_rowid();
+            return Ok(js.null()?);
+        }
+        let out = js.array(5)?;
         js.set_element(out, 0, js.array(0)?)?;
         js.set_element(out, 1, js.array(0)?)?;
         js.set_element(out, 2, js.array(0)?)?;
@@ -31,13 +46,16 @@ pub fn run(js: Js, conn: &Connection, stmt: &mut Statement, mode: IntMode) -> Re
         return Ok(out);
     }
     let mut shape = RowShape::new(js, stmt)?;
-    let rows = js.array(0)?;
-    let mut n = 0u32;
+    // Collected first so that the array is allocated once at its final length.
+    let mut built = Vec::new();
     while stmt.step()? {
-        let row = shape.build(js, stmt, mode)?;
-        js.set_element(rows, n, row)?;
-        n += 1;
+        built.push(shape.build(js, stmt, mode)?);
     }
+    let rows = js.array(built.len())?;
+    for (i, row) in built.into_iter().enumerate() {
+        js.set_element(rows, i as u32, row)?;
+    }
+    let out = js.array(5)?;
     js.set_element(out, 0, shape.columns)?;
     js.set_element(out, 1, shape.column_types)?;
     js.set_element(out, 2, rows)?;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{c_int, CString};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr;
 
 use libsql::ffi;
@@ -13,6 +14,27 @@ use super::statement::Statement;
 /// of SQL texts; re-preparing them costs more than running them.
 const CACHE_CAPACITY: usize = 64;
 
+/// FNV-1a: SQL texts are short and trusted-length keys of our own cache, so the
+/// DoS-resistant default hasher only costs time on every call.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Cache = HashMap<String, Statement, BuildHasherDefault<Fnv>>;
+
 /// A statement borrowed from the cache; hand it back with [`Connection::release`].
 pub struct Cached {
     sql: String,
@@ -21,7 +43,7 @@ pub struct Cached {
 
 pub struct Connection {
     db: *mut ffi::sqlite3,
-    cache: HashMap<String, Statement>,
+    cache: Cache,
 }
 
 impl Connection {
@@ -46,7 +68,7 @@ impl Connection {
         }
         // SAFETY: db is a live handle.
         unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
-        Ok(Self { db, cache: HashMap::with_capacity(CACHE_CAPACITY) })
+        Ok(Self { db, cache: Cache::with_capacity_and_hasher(CACHE_CAPACITY, Default::default()) })
     }
 
     /// A prepared statement for `sql`, from the cache when it was seen before.

@@ -1,0 +1,126 @@
+// Client benchmark: our native client against @libsql/client on file databases.
+// Each case runs as paired rounds (reference, then ours, on fresh databases); the
+// figures are medians. Run: node bench/client.mjs [rounds]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { createClient as reference } from "@libsql/client";
+import { drizzle } from "drizzle-orm/libsql";
+import { sqliteTable, integer, text } from "drizzle-orm/sqlite-core";
+import { eq } from "drizzle-orm";
+import { createClient as ours } from "@astrojs/db/client";
+
+const ROUNDS = Number(process.argv[2] ?? 5);
+const N = 100_000;
+const dir = mkdtempSync(join(tmpdir(), "astro-db-bench-"));
+let seq = 0;
+
+const Item = sqliteTable("item", { id: integer("id").primaryKey(), n: integer("n").notNull(), label: text("label").notNull() });
+
+async function fresh(factory, rows = 0) {
+  const client = factory({ url: `file:${join(dir, `b${seq++}.db`)}` });
+  await client.execute("create table item (id integer primary key, n integer not null, label text not null)");
+  if (rows > 0) {
+    const tx = await client.transaction("write");
+    for (let i = 0; i < rows; i++) await tx.execute({ sql: "insert into item (n, label) values (?, ?)", args: [i, `label ${i}`] });
+    await tx.commit();
+  }
+  return client;
+}
+
+const cases = {
+  "(a) 100k inserts in one transaction": {
+    setup: (f) => fresh(f),
+    run: async (c) => {
+      const tx = await c.transaction("write");
+      for (let i = 0; i < N; i++) await tx.execute({ sql: "insert into item (n, label) values (?, ?)", args: [i, `label ${i}`] });
+      await tx.commit();
+    },
+  },
+  "(b) 100k point selects by primary key": {
+    setup: (f) => fresh(f, 10_000),
+    run: async (c) => {
+      for (let i = 0; i < N; i++) await c.execute({ sql: "select * from item where id = ?", args: [(i % 10_000) + 1] });
+    },
+  },
+  "(c) 1,000 selects of 1,000 rows": {
+    setup: (f) => fresh(f, 10_000),
+    run: async (c) => {
+      for (let i = 0; i < 1000; i++) await c.execute({ sql: "select * from item limit 1000 offset ?", args: [(i % 9) * 1000] });
+    },
+  },
+  "(d) batch of 1,000 inserts (x20)": {
+    setup: (f) => fresh(f),
+    run: async (c) => {
+      for (let b = 0; b < 20; b++) {
+        const stmts = Array.from({ length: 1000 }, (_, i) => ({ sql: "insert into item (n, label) values (?, ?)", args: [i, `label ${i}`] }));
+        await c.batch(stmts, "write");
+      }
+    },
+  },
+  "(e) drizzle: 20k inserts in db.transaction, 20k selects by id, 200 x 1,000-row selects": {
+    setup: (f) => fresh(f),
+    run: async (c) => {
+      const db = drizzle(c);
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < 20_000; i++) await tx.insert(Item).values({ n: i, label: `label ${i}` });
+      });
+      for (let i = 0; i < 20_000; i++) await db.select().from(Item).where(eq(Item.id, (i % 20_000) + 1));
+      for (let i = 0; i < 200; i++) await db.select().from(Item).limit(1000).offset((i % 19) * 1000);
+    },
+  },
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function time(factory, kase) {
+  const c = await kase.setup(factory);
+  const t0 = performance.now();
+  await kase.run(c);
+  const ms = performance.now() - t0;
+  c.close();
+  return ms;
+}
+
+const results = {};
+for (const [name, kase] of Object.entries(cases)) {
+  const ref = [];
+  const mine = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    ref.push(await time(reference, kase));
+    mine.push(await time(ours, kase));
+  }
+  results[name] = { ref: median(ref), ours: median(mine) };
+  const { ref: a, ours: b } = results[name];
+  console.log(`${name}: @libsql/client ${a.toFixed(0)} ms, ours ${b.toFixed(0)} ms, speed-up ${(a / b).toFixed(2)}x`);
+}
+
+// (a) against the ceiling: the same inserts in a pure-Rust loop over the libsql crate.
+try {
+  const out = execFileSync("cargo", ["run", "--quiet", "--release", "--example", "bench_ceiling", "--", String(N), String(ROUNDS)], {
+    cwd: new URL("..", import.meta.url).pathname,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const ceiling = Number(/median_ms=([\d.]+)/.exec(out)[1]);
+  const a = results["(a) 100k inserts in one transaction"].ours;
+  console.log(`(a) vs pure-Rust libsql loop: ceiling ${ceiling.toFixed(0)} ms, ours ${a.toFixed(0)} ms, ${(a / ceiling).toFixed(2)}x the ceiling`);
+} catch (e) {
+  console.log(`(a) ceiling not measured: ${e.message}`);
+}
+
+// Memory: 1M queries in a loop.
+{
+  const c = ours({ url: ":memory:" });
+  for (let i = 0; i < 10_000; i++) await c.execute({ sql: "select ? as v, 'x' as w", args: [i] });
+  globalThis.gc?.();
+  const before = process.memoryUsage().rss;
+  for (let i = 0; i < 1_000_000; i++) await c.execute({ sql: "select ? as v, 'x' as w", args: [i] });
+  globalThis.gc?.();
+  const after = process.memoryUsage().rss;
+  c.close();
+  console.log(`memory: RSS ${(before / 2 ** 20).toFixed(0)} MB before 1M queries, ${(after / 2 ** 20).toFixed(0)} MB after (+${((after - before) / 2 ** 20).toFixed(1)} MB)`);
+}
+
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,76 @@
+import { NativeConnection } from "../../index.js";
+import { fromNative } from "./errors.js";
+import { ResultSet } from "./result.js";
+import type { InArgs, InStatement, IntMode, Row } from "./types.js";
+
+export const INT_MODES: Record<IntMode, number> = { number: 0, bigint: 1, string: 2 };
+/** Flag for `Conn.execute`: fail with TRANSACTION_CLOSED unless a transaction is open. */
+export const REQUIRE_TRANSACTION = 4;
+const ARGS_ARRAY = 8;
+const ARGS_OBJECT = 16;
+
+type NativeResult = [string[], string[], Row[], number, bigint | undefined];
+export type Stmt = InStatement | [string, InArgs?];
+
+function toResultSet(r: NativeResult): ResultSet {
+  return new ResultSet(r[0], r[1], r[2], r[3], r[4]);
+}
+
+/** One native connection, with its errors turned into `LibsqlError`s. */
+export class Conn {
+  #native: NativeConnection;
+  // Writes report [rowsAffected, lastInsertRowid] here instead of allocating a result.
+  #meta = new BigInt64Array(2);
+
+  constructor(path: string, busyTimeout: number) {
+    try {
+      this.#native = NativeConnection.open(path);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    this.#native.setResultBuffer(this.#meta);
+    if (busyTimeout > 0) this.#native.setBusyTimeout(busyTimeout);
+  }
+
+  get isOpen(): boolean {
+    return this.#native.isOpen;
+  }
+
+  get inTransaction(): boolean {
+    return this.#native.inTransaction;
+  }
+
+  execute(sql: string, args: InArgs | undefined, flags: number): ResultSet {
+    if (args !== undefined && args !== null) {
+      if (Array.isArray(args)) flags |= ARGS_ARRAY;
+      else if (typeof args === "object") flags |= ARGS_OBJECT;
+    }
+    let r;
+    try {
+      r = this.#native.execute(sql, args, flags);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    return r === null ? new ResultSet([], [], [], Number(this.#meta[0]), this.#meta[1]) : toResultSet(r as NativeResult);
+  }
+
+  batch(stmts: Stmt[], flags: number, begin?: string): ResultSet[] {
+    try {
+      return this.#native.batch(stmts as any, flags, begin).map((r) => toResultSet(r as NativeResult));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  script(sql: string): void {
+    try {
+      this.#native.executeMultiple(sql);
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  close(): void {
+    this.#native.close();
+  }
+}
