@@ -30,8 +30,9 @@ pub fn has_duplicates(table: &str, column: &str) -> String {
     format!("SELECT 1 FROM {} WHERE {c} IS NOT NULL GROUP BY {c} HAVING COUNT(*) > 1 LIMIT 1", ident(table))
 }
 
-/// Returns a row when the column cannot become an `INTEGER PRIMARY KEY`: duplicates, or values
-/// that are not integers (SQLite refuses them with "datatype mismatch").
+/// Returns a row when the column cannot become an `INTEGER PRIMARY KEY`: duplicates, values
+/// that are not integers (SQLite refuses them with "datatype mismatch"). NULLs are fine: they
+/// receive new row ids.
 pub fn bad_integer_key(table: &str, column: &str) -> String {
     let c = ident(column);
     let t = ident(table);
@@ -41,10 +42,10 @@ pub fn bad_integer_key(table: &str, column: &str) -> String {
 /// Returns a row when some row of `table` has all `columns` non-NULL and no matching row in
 /// the referenced table (what `PRAGMA foreign_key_check` would flag). When the referenced
 /// table or columns do not exist yet in `old`, any such row is an orphan.
-pub fn orphans(old: &Schema, table: &str, columns: &[String], ref_table: &str, ref_columns: &[String]) -> String {
+pub fn orphans(old: &Schema, table: &str, columns: &[String], ref_table: &str, ref_columns: &[String], parent_emptied: bool) -> String {
     let child = ident(table);
     let not_null: Vec<String> = columns.iter().map(|c| format!("c.{} IS NOT NULL", ident(c))).collect();
-    let parent_ready = old
+    let parent_ready = !parent_emptied && old
         .table(ref_table)
         .is_some_and(|t| ref_columns.iter().all(|c| t.column(c).is_some()));
     if !parent_ready {

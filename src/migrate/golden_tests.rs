@@ -20,7 +20,7 @@ fn table(columns: &str) -> Table {
 
 fn change(old: &str, new: &str) -> (Vec<String>, usize) {
     let (o, n) = (table(old), table(new));
-    let c = plan_table("Users", &o, &n, &Schema { tables: vec![o.clone()] }, &Schema { tables: vec![n.clone()] });
+    let c = plan_table("Users", &o, &n, &Schema { tables: vec![o.clone()] }, &Schema { tables: vec![n.clone()] }, &[]);
     let lossy = c.steps.iter().filter(|s| s.safety == Safety::Lossy && s.kind != "dropColumn").count();
     (c.queries(), lossy)
 }
@@ -150,7 +150,7 @@ fn index_change(old_indexes: &str, new_indexes: &str) -> Vec<String> {
     // Loaded separately: both tables may use the same index names.
     let o = schema(&format!("\"oldTable\":{{\"columns\":{{{USER}}},\"indexes\":{old_indexes}}}"));
     let n = schema(&format!("\"newTable\":{{\"columns\":{{{USER}}},\"indexes\":{new_indexes}}}"));
-    plan_table("user", &o.tables[0], &n.tables[0], &o, &n).queries()
+    plan_table("user", &o.tables[0], &n.tables[0], &o, &n, &[]).queries()
 }
 
 #[test]
@@ -188,7 +188,7 @@ const SENT_COLS: &str = r#""to":{"type":"number"},"toName":{"type":"text"},"subj
 fn sent_change(old: &str, new: &str) -> Vec<String> {
     let o = schema(&format!("{BASE_USER},\"SentBox\":{old}"));
     let n = schema(&format!("{BASE_USER},\"SentBox\":{new}"));
-    tmp(plan_table("User", &o.tables[1], &n.tables[1], &o, &n).queries(), "User")
+    tmp(plan_table("User", &o.tables[1], &n.tables[1], &o, &n, &[]).queries(), "User")
 }
 
 fn sent_rebuild(create_cols: &str) -> Vec<String> {

@@ -80,9 +80,17 @@ pub fn plan_migration(old: &Schema, new: &Schema, options: PlanOptions) -> Plan 
         create_indexes.extend(sql::create_indexes(&t.name, t));
         plan.steps.push(Step::safe("createTable", &t.name, None, format!("Table {} is created.", t.name)));
     }
+    // First pass: which tables lose all their rows (dropped and re-created).
+    let emptied: Vec<String> = new
+        .tables
+        .iter()
+        .filter_map(|t| old.table(&t.name).map(|o| (t, o)))
+        .filter(|(t, o)| plan_table(&t.name, o, t, old, new, &[]).steps.iter().any(|s| s.loses == Loss::Table))
+        .map(|(t, _)| t.name.clone())
+        .collect();
     for t in &new.tables {
         let Some(o) = old.table(&t.name) else { continue };
-        let change = plan_table(&t.name, o, t, old, new);
+        let change = plan_table(&t.name, o, t, old, new, &emptied);
         if change.rebuilt {
             plan.foreign_keys_off = true;
         }

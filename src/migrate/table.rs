@@ -98,7 +98,10 @@ fn conflict_step(kind: &'static str, table: &str, column: Option<&str>, check: S
 }
 
 /// Plans the change of table `name` from `old` to `new`.
-pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new_schema: &Schema) -> TableChange {
+///
+/// `emptied` names tables that lose all their rows earlier in the same plan: new references
+/// to them cannot be satisfied by existing rows.
+pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new_schema: &Schema, emptied: &[String]) -> TableChange {
     let mut out = TableChange::default();
     let added: Vec<&Column> = new.columns.iter().filter(|c| old.column(&c.name).is_none()).collect();
     let dropped: Vec<&Column> = old.columns.iter().filter(|c| new.column(&c.name).is_none()).collect();
@@ -146,8 +149,12 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
     let index_differs = |a: &crate::schema::Index, b: &crate::schema::Index| a.on != b.on || a.is_unique() != b.is_unique();
     for n in new.indexes.iter().filter(|n| n.is_unique()) {
         let same = old.indexes.iter().any(|o| o.name == n.name && !index_differs(o, n));
-        if !same && n.on.iter().all(|c| old.column(c).is_some()) {
-            out.steps.push(conflict_step("addUnique", name, None, checks::has_duplicate_tuples(name, &n.on),
+        // New columns take their default in every existing row (NULLs never collide).
+        let existing: Vec<String> = n.on.iter().filter(|c| old.column(c).is_some()).cloned().collect();
+        let new_cols_collide = n.on.iter().filter(|c| old.column(c).is_none()).all(|c| new.column(c).is_some_and(|c| c.default.is_some()));
+        if !same && new_cols_collide {
+            let check = if existing.is_empty() { checks::several_rows(name) } else { checks::has_duplicate_tuples(name, &existing) };
+            out.steps.push(conflict_step("addUnique", name, None, check,
                 format!("Unique index {} requires distinct values of {name}({}).", n.name, n.on.join(", ")),
                 "Remove duplicate rows before pushing."));
         }
@@ -205,6 +212,8 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
         }
     }
     if lossy {
+        // The table starts empty: nothing can conflict with its new constraints.
+        out.steps.retain(|s| s.safety != Safety::Conflict);
         out.body.push(sql::drop_table(name));
         out.body.push(sql::create_table(name, new));
         out.create_indexes.extend(sql::create_indexes(name, new));
@@ -218,9 +227,27 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
         cols.push(crate::schema::HIDDEN_ID.to_string());
     }
     cols.extend(new.columns.iter().filter(|c| old.column(&c.name).is_some()).map(|c| c.name.clone()));
-    let list = sql::quote::ident_list(&cols);
     out.body.push(sql::create_table(&tmp, new));
-    out.body.push(format!("INSERT INTO {} ({list}) SELECT {list} FROM {}", ident(&tmp), ident(name)));
+    if cols.is_empty() {
+        // Nothing to copy but the rows themselves: insert one row per old row, letting the
+        // row id (hidden `_id` or an integer primary key) or NULL fill the first column.
+        let first = if new.has_hidden_id() {
+            crate::schema::HIDDEN_ID.to_string()
+        } else {
+            new.primary_key().or(new.columns.first()).map(|c| c.name.clone()).unwrap_or_default()
+        };
+        out.body.push(format!("INSERT INTO {} ({}) SELECT NULL FROM {}", ident(&tmp), ident(&first), ident(name)));
+    } else {
+        let list = sql::quote::ident_list(&cols);
+        // A column becoming an integer primary key turns NULLs into fresh row ids; copy the
+        // rows with values first so a fresh id never collides with a later explicit one.
+        let order = new
+            .primary_key()
+            .filter(|pk| pk.kind == crate::schema::ColumnKind::Number && old.column(&pk.name).is_some_and(|o| !o.primary_key))
+            .map(|pk| format!(" ORDER BY {} IS NULL", ident(&pk.name)))
+            .unwrap_or_default();
+        out.body.push(format!("INSERT INTO {} ({list}) SELECT {list} FROM {}{order}", ident(&tmp), ident(name)));
+    }
     out.body.push(sql::drop_table(name));
     out.body.push(format!("ALTER TABLE {} RENAME TO {}", ident(&tmp), ident(name)));
     out.create_indexes.extend(sql::create_indexes(name, new));
@@ -233,14 +260,16 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
 
     for n in &new.columns {
         let Some(o) = old.column(&n.name) else {
-            if n.unique && !n.optional && n.has_default() {
+            if n.unique && n.default.is_some() {
                 out.steps.push(conflict_step("addUnique", name, Some(&n.name), checks::several_rows(name),
-                    format!("New column {name}.{} is unique and required, so every existing row would get the same default.", n.name),
+                    format!("New column {name}.{} is unique and has a default, so every existing row would get the same value.", n.name),
                     "Make the new column optional, or add it without `unique` first."));
             }
             continue;
         };
-        if o.optional && !n.optional && !n.primary_key {
+        // SQLite lets a text primary key hold NULL, so it counts as nullable here.
+        let may_hold_null = o.optional || (o.primary_key && o.kind != crate::schema::ColumnKind::Number);
+        if may_hold_null && !n.optional && !n.primary_key {
             out.steps.push(conflict_step("makeRequired", name, Some(&n.name), checks::has_nulls(name, &n.name),
                 format!("Column {name}.{} becomes required; rows holding NULL cannot be copied.", n.name),
                 "Fill the NULL values first, or give the column a default and keep it optional."));
@@ -261,7 +290,7 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
         let existed = old_refs.iter().any(|(c, t, r)| *c == cols && *t == rt && *r == rc);
         let all_old = cols.iter().all(|c| old.column(c).is_some());
         if !existed && all_old {
-            out.steps.push(conflict_step("addReference", name, cols.first().map(String::as_str), checks::orphans(old_schema, name, &cols, &rt, &rc),
+            out.steps.push(conflict_step("addReference", name, cols.first().map(String::as_str), checks::orphans(old_schema, name, &cols, &rt, &rc, emptied.contains(&rt)),
                 format!("{name}({}) now references {rt}({}); existing values without a matching row would break the constraint.", cols.join(", "), rc.join(", ")),
                 "Delete or fix the rows whose values have no match in the referenced table."));
             if !out.fk_checks.contains(&name.to_string()) {
