@@ -4,3 +4,9 @@
 mod client;
 pub use client::NativeConnection;
 mod sqlite;
+
+pub mod bindings;
+pub mod migrate;
+pub mod schema;
+pub mod sql;
+pub mod typegen;

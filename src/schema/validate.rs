@@ -23,7 +23,7 @@ pub fn validate(schema: &Schema, paths: &[String], problems: &mut Problems) {
     }
     for (table, path) in schema.tables.iter().zip(paths) {
         validate_columns(schema, table, path, problems);
-        for (i, index) in table.indexes.iter().enumerate() {
+        for index in &table.indexes {
             let ipath = join(&join(path, "indexes"), &index.name);
             if let Some(p) = sql_name_problem(&index.name) {
                 problems.add(ipath.clone(), format!("index name {p}"));
@@ -40,7 +40,6 @@ pub fn validate(schema: &Schema, paths: &[String], problems: &mut Problems) {
                     problems.add(at(&join(&ipath, "on"), j), format!("indexes unknown column \"{col}\" of table {}", table.name));
                 }
             }
-            let _ = i;
         }
         for (i, fk) in table.foreign_keys.iter().enumerate() {
             let fpath = at(&join(path, "foreignKeys"), i);
