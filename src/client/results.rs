@@ -82,13 +82,13 @@ impl RowShape {
         let mut names = Vec::with_capacity(cols);
         let mut descriptors = Vec::with_capacity(1 + 2 * cols);
         let mut sources = Vec::with_capacity(2 * cols);
-        descriptors.push(descriptor(js.string(b"length")?, js.double(cols as f64)?, PropertyAttributes::default));
+        descriptors.push(descriptor(js.key(b"length")?, js.double(cols as f64)?, PropertyAttributes::default));
         for i in 0..cols {
             let name = stmt.column_name(i);
-            let name_v = js.string(name.as_bytes())?;
+            let name_v = js.key(name.as_bytes())?;
             js.set_element(columns, i as u32, name_v)?;
             js.set_element(column_types, i as u32, js.string(stmt.column_decltype(i).as_bytes())?)?;
-            let key = js.string(i.to_string().as_bytes())?;
+            let key = js.key(i.to_string().as_bytes())?;
             descriptors.push(descriptor(key, std::ptr::null_mut(), PropertyAttributes::default));
             sources.push(i);
             // A name that looks like an index ("0") would collide with the index itself.
