@@ -82,6 +82,14 @@ impl Connection {
         Ok(stmt.map(|stmt| Cached { sql: sql.to_owned(), stmt }))
     }
 
+    /// Prepares the first statement of `sql` without touching the cache, for one-off texts
+    /// (scripts run statement by statement). `Ok(None)` when `sql` holds no statement.
+    pub fn prepare(&mut self, sql: &str) -> Result<Option<Statement>, SqliteError> {
+        // SAFETY: self.db is live; the statement is dropped by the caller before the connection
+        // closes (sqlite3_close_v2 defers the close otherwise, so this stays sound either way).
+        unsafe { Statement::prepare(self.db, sql) }
+    }
+
     /// Resets a statement and keeps it for the next call with the same SQL.
     pub fn release(&mut self, mut cached: Cached) {
         cached.stmt.reset();

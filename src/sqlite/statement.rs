@@ -25,6 +25,8 @@ pub struct Statement {
     db: *mut ffi::sqlite3,
     column_count: c_int,
     parameter_count: c_int,
+    /// Byte offset in the prepared text where the unconsumed rest (after this statement) starts.
+    tail: usize,
 }
 
 impl Statement {
@@ -37,16 +39,24 @@ impl Statement {
         let len = c_int::try_from(sql.len())
             .map_err(|_| SqliteError::new(ffi::SQLITE_TOOBIG, "SQL text is too large"))?;
         let mut raw = ptr::null_mut();
-        let rc = ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), len, &mut raw, ptr::null_mut());
+        let mut tail_ptr: *const std::ffi::c_char = ptr::null();
+        let rc = ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), len, &mut raw, &mut tail_ptr);
         if rc != ffi::SQLITE_OK {
             return Err(SqliteError::from_handle(db));
         }
         if raw.is_null() {
             return Ok(None);
         }
+        // SQLite leaves the tail inside `sql` (or null); clamp so a bad pointer can never escape the text.
+        let tail = if tail_ptr.is_null() {
+            sql.len()
+        } else {
+            (tail_ptr as usize).saturating_sub(sql.as_ptr() as usize).min(sql.len())
+        };
         Ok(Some(Self {
             raw,
             db,
+            tail,
             column_count: ffi::sqlite3_column_count(raw),
             parameter_count: ffi::sqlite3_bind_parameter_count(raw),
         }))
@@ -58,6 +68,35 @@ impl Statement {
 
     pub fn parameter_count(&self) -> usize {
         self.parameter_count as usize
+    }
+
+    /// Byte offset where the text after this statement starts (text past it was not prepared).
+    pub fn tail(&self) -> usize {
+        self.tail
+    }
+
+    /// Whether the statement leaves the database file unchanged (`BEGIN`/`COMMIT` count as read-only).
+    pub fn is_readonly(&self) -> bool {
+        // SAFETY: raw is a live statement.
+        unsafe { ffi::sqlite3_stmt_readonly(self.raw) != 0 }
+    }
+
+    /// Whether the statement is an `EXPLAIN` (or `EXPLAIN QUERY PLAN`).
+    pub fn is_explain(&self) -> bool {
+        // SAFETY: raw is a live statement.
+        unsafe { ffi::sqlite3_stmt_isexplain(self.raw) != 0 }
+    }
+
+    /// Name of the 1-based parameter `idx` with its prefix (`:a`, `$b`), `None` for `?` and `?NNN`.
+    pub fn parameter_name(&self, idx: usize) -> Option<&str> {
+        // SAFETY: raw is live; SQLite returns NULL for nameless or out-of-range parameters.
+        let p = unsafe { ffi::sqlite3_bind_parameter_name(self.raw, idx as c_int) };
+        if p.is_null() {
+            None
+        } else {
+            // SAFETY: non-null names are NUL-terminated and live as long as the statement.
+            unsafe { CStr::from_ptr(p).to_str().ok() }
+        }
     }
 
     /// 1-based index of a named parameter including its prefix (`:a`), or 0.
@@ -253,5 +292,22 @@ mod tests {
         let mut conn = Connection::open(":memory:").unwrap();
         let mut c = conn.acquire("select ?").unwrap().unwrap();
         assert_eq!(c.stmt.bind_int(2, 1).unwrap_err().code(), "SQLITE_RANGE");
+    }
+
+    #[test]
+    fn describes_tail_kind_and_parameter_names() {
+        let mut conn = Connection::open(":memory:").unwrap();
+        let sql = "select :a, ?;  insert into x values (1)";
+        let s = conn.prepare(sql).unwrap().unwrap();
+        assert_eq!(&sql[s.tail()..], "  insert into x values (1)");
+        assert!(s.is_readonly());
+        assert!(!s.is_explain());
+        assert_eq!(s.parameter_name(1), Some(":a"));
+        assert_eq!(s.parameter_name(2), None);
+        let s = conn.prepare("explain select 1").unwrap().unwrap();
+        assert!(s.is_explain());
+        assert_eq!(s.tail(), "explain select 1".len());
+        conn.execute_script("create table t(x)").unwrap();
+        assert!(!conn.prepare("insert into t values (1)").unwrap().unwrap().is_readonly());
     }
 }
