@@ -10,3 +10,4 @@ pub mod migrate;
 pub mod schema;
 pub mod sql;
 pub mod typegen;
+pub mod server;

@@ -1,0 +1,165 @@
+//! HTTP routes: `/v2|v3/pipeline`, `/v3/cursor`, `/health`, and the WebSocket upgrade.
+
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::auth::{Access, AuthError};
+use super::batch::{self, CursorCollector};
+use super::error::ServeError;
+use super::pipeline::{self, Ctx, CursorReqBody, CursorRespBody, PipelineReqBody, PipelineRespBody, StreamResult};
+use super::proto::CursorEntry;
+use super::Shared;
+
+/// Largest request body accepted; a dev server has no use for more, and it bounds memory.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+pub type Body = Full<Bytes>;
+
+fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body> {
+    match serde_json::to_vec(v) {
+        Ok(b) => reply(status, "application/json", b),
+        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", format!("Could not encode response: {e}")),
+    }
+}
+
+fn error_response(e: ServeError) -> Response<Body> {
+    match e {
+        ServeError::Protocol(m) => reply(StatusCode::BAD_REQUEST, "text/plain", m),
+        ServeError::Forbidden(m) => json(StatusCode::FORBIDDEN, &serde_json::json!({ "error": m })),
+        ServeError::StreamExpired => json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({ "message": "The stream has expired due to inactivity", "code": "STREAM_EXPIRED" }),
+        ),
+        // A statement error outside a stream result (not expected): report it like sqld's JSON errors.
+        ServeError::Stmt(err) => json(StatusCode::BAD_REQUEST, &err),
+    }
+}
+
+fn auth_response(e: AuthError) -> Response<Body> {
+    json(StatusCode::UNAUTHORIZED, &serde_json::json!({ "error": format!("Unauthorized: `{}`", e.message()) }))
+}
+
+/// Routes one request. Never fails: every error becomes a response.
+pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+    if super::ws::is_upgrade(&req) {
+        return super::ws::upgrade(shared, req);
+    }
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    match (req.method(), path.as_str()) {
+        (&Method::GET, "/health") => reply(StatusCode::OK, "text/plain", ""),
+        (&Method::GET, "") => reply(StatusCode::OK, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP)"),
+        (&Method::GET, "/v2") | (&Method::GET, "/v3") => reply(StatusCode::OK, "text/plain", ""),
+        (&Method::POST, "/v2/pipeline") => with_body(shared, req, 2, false).await,
+        (&Method::POST, "/v3/pipeline") => with_body(shared, req, 3, false).await,
+        (&Method::POST, "/v3/cursor") => with_body(shared, req, 3, true).await,
+        // `/v3-protobuf` is answered 404 so `@libsql/client` falls back to JSON.
+        _ => reply(StatusCode::NOT_FOUND, "text/plain", "Not found"),
+    }
+}
+
+async fn with_body(shared: Arc<Shared>, req: Request<Incoming>, version: u8, cursor: bool) -> Response<Body> {
+    let header = req.headers().get(AUTHORIZATION).map(|h| h.to_str().map_err(|_| AuthError::Malformed));
+    let access = match header.transpose().and_then(|h| shared.auth.check_header(h)) {
+        Ok(a) => a,
+        Err(e) => return auth_response(e),
+    };
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return reply(StatusCode::PAYLOAD_TOO_LARGE, "text/plain", format!("Request body is larger than {MAX_BODY} bytes"))
+        }
+        Err(_) => return reply(StatusCode::BAD_REQUEST, "text/plain", "Could not read request body"),
+    };
+    let ctx = Ctx { version, can_write: access == Access::ReadWrite };
+    let result = if cursor { handle_cursor(shared, &body, ctx).await } else { handle_pipeline(shared, &body, ctx).await };
+    result.unwrap_or_else(error_response)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServeError> {
+    serde_json::from_slice(body).map_err(|e| ServeError::protocol(format!("Cannot deserialize client message from JSON: {e}")))
+}
+
+async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
+    let req: PipelineReqBody = decode(body)?;
+    let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
+    let sh = shared.clone();
+    // Statements may wait on another stream's lock: keep them off the async workers.
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut results = Vec::with_capacity(req.requests.len());
+        for r in req.requests {
+            match pipeline::handle(&mut stream, r, ctx, &sh.pool) {
+                Ok(response) => results.push(StreamResult::Ok { response }),
+                Err(ServeError::Stmt(error)) => results.push(StreamResult::Error { error }),
+                Err(e) => return (stream, Err(e)),
+            }
+        }
+        (stream, Ok(results))
+    })
+    .await;
+    let (stream, results) = match joined {
+        Ok(x) => x,
+        Err(_) => {
+            shared.streams.discard(id);
+            return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error"));
+        }
+    };
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => {
+            shared.streams.discard(id);
+            drop(stream);
+            return Err(e);
+        }
+    };
+    let baton = shared.streams.release(id, stream, &shared.pool);
+    Ok(json(StatusCode::OK, &PipelineRespBody { baton, base_url: None, results }))
+}
+
+async fn handle_cursor(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
+    let req: CursorReqBody = decode(body)?;
+    let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
+    let sh = shared.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        // The Rust crate reads `step_end.last_insert_rowid` as a number here.
+        let mut c = CursorCollector::new(false);
+        let r = match pipeline::open_db(&mut stream.db, stream.closed, &sh.pool) {
+            Ok(db) => batch::run(db, &req.batch, &stream.sqls, ctx.can_write, &mut c),
+            Err(e) => Err(e),
+        };
+        (stream, r.map(|()| c.entries))
+    })
+    .await;
+    let Ok((stream, entries)) = joined else {
+        shared.streams.discard(id);
+        return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error"));
+    };
+    let entries = match entries {
+        Ok(e) => e,
+        Err(ServeError::Stmt(error)) => vec![CursorEntry::Error { error }],
+        Err(e) => {
+            shared.streams.discard(id);
+            drop(stream);
+            return Err(e);
+        }
+    };
+    let baton = shared.streams.release(id, stream, &shared.pool);
+    let mut out = serde_json::to_vec(&CursorRespBody { baton, base_url: None }).unwrap_or_default();
+    out.push(b'\n');
+    for e in &entries {
+        if serde_json::to_writer(&mut out, e).is_ok() {
+            out.push(b'\n');
+        }
+    }
+    Ok(reply(StatusCode::OK, "text/plain", out))
+}

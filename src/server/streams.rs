@@ -1,0 +1,177 @@
+//! HTTP streams kept between requests, addressed by batons, and the connection pool.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::error::ServeError;
+use super::exec::{Db, Sqls};
+
+/// An idle stream dies this long after its last request (sqld: 10 s); its transaction rolls back.
+pub const EXPIRATION: Duration = Duration::from_secs(10);
+/// Expired streams are remembered this long so their batons report "expired", not "invalid".
+const FORGET_AFTER: Duration = Duration::from_secs(300);
+/// Idle connections kept for new streams: opening one and re-reading the schema costs more
+/// than a point select.
+const POOL_SIZE: usize = 16;
+
+/// A stream's state between HTTP requests.
+#[derive(Default)]
+pub struct HttpStream {
+    /// Opened on first use.
+    pub db: Option<Db>,
+    pub sqls: Sqls,
+    pub closed: bool,
+}
+
+enum Slot {
+    Idle { stream: Box<HttpStream>, seq: u64, secret: u64, expires: Instant },
+    Busy { seq: u64 },
+    Expired { since: Instant },
+}
+
+/// The database file and its connections.
+pub struct Pool {
+    path: String,
+    idle: Mutex<Vec<Db>>,
+}
+
+impl Pool {
+    pub fn new(path: String) -> Self {
+        Self { path, idle: Mutex::new(Vec::new()) }
+    }
+
+    pub fn get(&self) -> Result<Db, ServeError> {
+        if let Some(db) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
+            return Ok(db);
+        }
+        Db::open(&self.path).map_err(super::error::from_sqlite)
+    }
+
+    /// Keeps a connection for later unless it still holds a transaction (dropping it rolls back).
+    pub fn put(&self, db: Db) {
+        if !db.is_autocommit() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < POOL_SIZE {
+                idle.push(db);
+            }
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+}
+
+/// All HTTP streams of a server.
+#[derive(Default)]
+pub struct Streams {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u64,
+    slots: HashMap<u64, Slot>,
+}
+
+fn invalid() -> ServeError {
+    ServeError::protocol("Received an invalid baton")
+}
+
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // A baton is a capability: it must not be guessable. Without entropy, fall back on the
+    // clock rather than fail the request.
+    if getrandom::fill(&mut b).is_err() {
+        return Instant::now().elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    }
+    u64::from_le_bytes(b)
+}
+
+impl Streams {
+    /// Takes the stream a baton names (or a new one), marking it busy until [`Streams::release`].
+    pub fn acquire(&self, baton: Option<&str>) -> Result<(u64, Box<HttpStream>), ServeError> {
+        let mut st = self.state.lock().map_err(|_| ServeError::protocol("server state poisoned"))?;
+        let Some(baton) = baton else {
+            st.next_id += 1;
+            let id = st.next_id;
+            st.slots.insert(id, Slot::Busy { seq: 0 });
+            return Ok((id, Box::default()));
+        };
+        let mut parts = baton.split('.');
+        let mut num = || parts.next().and_then(|p| u64::from_str_radix(p, 16).ok());
+        let (Some(id), Some(seq), Some(secret)) = (num(), num(), num()) else {
+            return Err(invalid());
+        };
+        let slot = st.slots.get_mut(&id).ok_or_else(invalid)?;
+        match slot {
+            Slot::Expired { .. } => Err(ServeError::StreamExpired),
+            Slot::Busy { .. } => Err(ServeError::protocol("Received a baton that has already been used")),
+            Slot::Idle { secret: k, .. } if *k != secret => Err(invalid()),
+            Slot::Idle { seq: s, .. } if *s != seq => Err(ServeError::protocol("Received a baton that has already been used")),
+            Slot::Idle { .. } => {
+                let Slot::Idle { stream, .. } = std::mem::replace(slot, Slot::Busy { seq }) else {
+                    return Err(invalid());
+                };
+                Ok((id, stream))
+            }
+        }
+    }
+
+    /// Puts a stream back after a request; returns the baton for the next one, or `None`
+    /// when the stream was closed (its connection then goes back to the pool).
+    pub fn release(&self, id: u64, mut stream: Box<HttpStream>, pool: &Pool) -> Option<String> {
+        let Ok(mut st) = self.state.lock() else { return None };
+        let seq = match st.slots.get(&id) {
+            Some(Slot::Busy { seq }) => *seq + 1,
+            _ => 0,
+        };
+        if stream.closed {
+            st.slots.remove(&id);
+            drop(st);
+            if let Some(db) = stream.db.take() {
+                pool.put(db);
+            }
+            return None;
+        }
+        let secret = random_u64();
+        st.slots.insert(id, Slot::Idle { stream, seq, secret, expires: Instant::now() + EXPIRATION });
+        Some(format!("{id:x}.{seq:x}.{secret:x}"))
+    }
+
+    /// Forgets a stream whose request failed: its connection closes and rolls back.
+    pub fn discard(&self, id: u64) {
+        if let Ok(mut st) = self.state.lock() {
+            st.slots.remove(&id);
+        }
+    }
+
+    /// Expires idle streams; run about once a second.
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        let mut dropped = Vec::new();
+        if let Ok(mut st) = self.state.lock() {
+            st.slots.retain(|_, slot| !matches!(slot, Slot::Expired { since } if now.duration_since(*since) > FORGET_AFTER));
+            for slot in st.slots.values_mut() {
+                if matches!(slot, Slot::Idle { expires, .. } if *expires <= now) {
+                    if let Slot::Idle { stream, .. } = std::mem::replace(slot, Slot::Expired { since: now }) {
+                        dropped.push(stream);
+                    }
+                }
+            }
+        }
+        // Closing connections (and rolling back) happens outside the lock.
+        drop(dropped);
+    }
+
+    /// Drops every stream (shutdown): open transactions roll back.
+    pub fn clear(&self) {
+        let slots = self.state.lock().map(|mut st| std::mem::take(&mut st.slots));
+        drop(slots);
+    }
+}

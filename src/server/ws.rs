@@ -1,0 +1,160 @@
+//! Hrana over WebSocket (`hrana3`, `hrana2`, `hrana1`; JSON), upgraded from the HTTP server.
+
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use super::error::ServeError;
+use super::http::{Body, MAX_BODY};
+use super::proto::Error;
+use super::ws_session::{ClientMsg, ServerMsg, Session};
+use super::Shared;
+
+pub fn is_upgrade<B>(req: &Request<B>) -> bool {
+    req.headers().get(UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+fn plain(status: StatusCode, msg: &str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(msg.to_owned())));
+    *r.status_mut() = status;
+    r
+}
+
+/// Picks the best subprotocol the client offers; none offered means `hrana1`, as in sqld.
+fn negotiate(offered: Option<&str>) -> Option<(&'static str, u8)> {
+    let Some(offered) = offered else { return Some(("", 1)) };
+    let list: Vec<&str> = offered.split(',').map(str::trim).collect();
+    [("hrana3", 3), ("hrana2", 2), ("hrana1", 1)].into_iter().find(|(p, _)| list.contains(p))
+}
+
+/// Answers the upgrade request and serves the socket on its own task.
+pub fn upgrade(shared: Arc<Shared>, mut req: Request<Incoming>) -> Response<Body> {
+    let Some(key) = req.headers().get(SEC_WEBSOCKET_KEY).map(|k| derive_accept_key(k.as_bytes())) else {
+        return plain(StatusCode::BAD_REQUEST, "Missing Sec-WebSocket-Key");
+    };
+    let offered = req.headers().get(SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok());
+    let Some((proto, version)) = negotiate(offered) else {
+        return plain(StatusCode::BAD_REQUEST, "Only these WebSocket subprotocols are supported: hrana1, hrana2, hrana3");
+    };
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let mut shutdown = shared.shutdown.subscribe();
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else { return };
+        let config = WebSocketConfig::default().max_message_size(Some(MAX_BODY)).max_frame_size(Some(MAX_BODY));
+        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+        tokio::select! {
+            _ = serve(shared, ws, version) => {}
+            _ = super::stopped(&mut shutdown) => {}
+        }
+    });
+    let mut r = plain(StatusCode::SWITCHING_PROTOCOLS, "");
+    let h = r.headers_mut();
+    h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(v) = HeaderValue::from_str(&key) {
+        h.insert(SEC_WEBSOCKET_ACCEPT, v);
+    }
+    if !proto.is_empty() {
+        h.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(proto));
+    }
+    r
+}
+
+type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+async fn send(ws: &mut Ws, msg: &ServerMsg) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => ws.send(Message::text(text)).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn close(ws: &mut Ws, code: CloseCode, reason: String) {
+    let _ = ws.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+}
+
+/// Reads client messages until the socket closes; every stream and its transaction goes with it.
+async fn serve(shared: Arc<Shared>, mut ws: Ws, version: u8) {
+    let mut session = Some(Box::new(Session::new(shared.clone(), version)));
+    let mut hello = false;
+    while let Some(msg) = ws.next().await {
+        let text = match msg {
+            Ok(Message::Text(t)) => t,
+            Ok(Message::Binary(_)) => {
+                return close(&mut ws, CloseCode::Unsupported, "Received a binary WebSocket message, which is not supported in this encoding".into()).await
+            }
+            Ok(Message::Ping(p)) => {
+                let _ = ws.send(Message::Pong(p)).await;
+                continue;
+            }
+            Ok(Message::Close(_)) | Err(_) => return,
+            Ok(_) => continue,
+        };
+        let msg: ClientMsg = match serde_json::from_str(text.as_str()) {
+            Ok(m) => m,
+            Err(e) => return close(&mut ws, CloseCode::Protocol, format!("Cannot deserialize client message from JSON: {e}")).await,
+        };
+        let Some(mut sess) = session.take() else { return };
+        match msg {
+            ClientMsg::Hello { jwt } => {
+                if hello && version < 2 {
+                    return close(&mut ws, CloseCode::Protocol, "Repeated hello message is only supported in protocol version hrana2 and higher".into()).await;
+                }
+                let checked = match (&jwt, shared.auth.enabled()) {
+                    (Some(t), _) => shared.auth.check_token(t),
+                    (None, false) => Ok(super::auth::Access::ReadWrite),
+                    (None, true) => Err(super::auth::AuthError::HeaderNotFound),
+                };
+                match checked {
+                    Ok(access) => {
+                        hello = true;
+                        sess.access = Some(access);
+                        if !send(&mut ws, &ServerMsg::HelloOk {}).await {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let error = Error { message: format!("Authentication failed: {}", e.message()), code: e.code().into() };
+                        send(&mut ws, &ServerMsg::HelloError { error }).await;
+                        return close(&mut ws, CloseCode::Normal, "Thank you for using sqld".into()).await;
+                    }
+                }
+            }
+            ClientMsg::Request { request_id, request } => {
+                if !hello {
+                    return close(&mut ws, CloseCode::Protocol, "Received a request before hello message".into()).await;
+                }
+                let Ok((s, result)) = tokio::task::spawn_blocking(move || {
+                    let r = sess.handle(request);
+                    (sess, r)
+                })
+                .await
+                else {
+                    return close(&mut ws, CloseCode::Error, "Internal server error".into()).await;
+                };
+                sess = s;
+                let reply = match result {
+                    Ok(response) => ServerMsg::ResponseOk { request_id, response },
+                    Err(ServeError::Stmt(error)) => ServerMsg::ResponseError { request_id, error },
+                    Err(ServeError::Forbidden(m)) => return close(&mut ws, CloseCode::Policy, m).await,
+                    Err(ServeError::Protocol(m)) => return close(&mut ws, CloseCode::Protocol, m).await,
+                    Err(ServeError::StreamExpired) => return close(&mut ws, CloseCode::Error, "Stream expired".into()).await,
+                };
+                if !send(&mut ws, &reply).await {
+                    return;
+                }
+            }
+        }
+        session = Some(sess);
+    }
+}

@@ -1,0 +1,187 @@
+//! One WebSocket connection's Hrana state: streams, stored SQL, cursors.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::auth::Access;
+use super::batch::{self, CursorCollector};
+use super::error::ServeError;
+use super::exec::{Db, Sqls};
+use super::pipeline::{self, Ctx};
+use super::proto::{Batch, BatchResult, CursorEntry, DescribeResult, Error, Stmt, StmtResult};
+use super::Shared;
+
+#[derive(Deserialize, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    Hello {
+        #[serde(default)]
+        jwt: Option<String>,
+    },
+    Request { request_id: i32, request: Request },
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    OpenStream { stream_id: i32 },
+    CloseStream { stream_id: i32 },
+    Execute { stream_id: i32, stmt: Stmt },
+    Batch { stream_id: i32, batch: Batch },
+    Sequence { stream_id: i32, #[serde(default)] sql: Option<String>, #[serde(default)] sql_id: Option<i32> },
+    Describe { stream_id: i32, #[serde(default)] sql: Option<String>, #[serde(default)] sql_id: Option<i32> },
+    StoreSql { sql_id: i32, sql: String },
+    CloseSql { sql_id: i32 },
+    GetAutocommit { stream_id: i32 },
+    OpenCursor { stream_id: i32, cursor_id: i32, batch: Batch },
+    CloseCursor { cursor_id: i32 },
+    FetchCursor { cursor_id: i32, max_count: u32 },
+}
+
+#[derive(Serialize, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    OpenStream {},
+    CloseStream {},
+    Execute { result: StmtResult },
+    Batch { result: BatchResult },
+    Sequence {},
+    Describe { result: DescribeResult },
+    StoreSql {},
+    CloseSql {},
+    GetAutocommit { is_autocommit: bool },
+    OpenCursor {},
+    CloseCursor {},
+    FetchCursor { entries: Vec<CursorEntry>, done: bool },
+}
+
+#[derive(Serialize, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    HelloOk {},
+    HelloError { error: Error },
+    ResponseOk { request_id: i32, response: Response },
+    ResponseError { request_id: i32, error: Error },
+}
+
+/// Streams, SQL texts and cursors of one connection; dropped (rolling back) when it closes.
+pub struct Session {
+    shared: Arc<Shared>,
+    pub version: u8,
+    pub access: Option<Access>,
+    streams: HashMap<i32, Option<Db>>,
+    sqls: Sqls,
+    cursors: HashMap<i32, VecDeque<CursorEntry>>,
+}
+
+/// Streams per connection: a client opens one or two; this only bounds a misbehaving one.
+const MAX_STREAMS: usize = 128;
+
+impl Session {
+    pub fn new(shared: Arc<Shared>, version: u8) -> Self {
+        Self { shared, version, access: None, streams: HashMap::new(), sqls: Sqls::new(), cursors: HashMap::new() }
+    }
+
+    fn ctx(&self) -> Ctx {
+        Ctx { version: self.version, can_write: self.access == Some(Access::ReadWrite) }
+    }
+
+    fn db(&mut self, stream_id: i32) -> Result<&mut Db, ServeError> {
+        let slot = self.streams.get_mut(&stream_id).ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))?;
+        if slot.is_none() {
+            *slot = Some(self.shared.pool.get()?);
+        }
+        slot.as_mut().ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))
+    }
+
+    /// Handles one request; runs on a blocking thread.
+    pub fn handle(&mut self, req: Request) -> Result<Response, ServeError> {
+        let ctx = self.ctx();
+        Ok(match req {
+            Request::OpenStream { stream_id } => {
+                if self.streams.contains_key(&stream_id) {
+                    return Err(ServeError::protocol(format!("Stream {stream_id} already exists")));
+                }
+                if self.streams.len() >= MAX_STREAMS {
+                    return Err(ServeError::protocol("Too many streams on one connection"));
+                }
+                self.streams.insert(stream_id, None);
+                Response::OpenStream {}
+            }
+            Request::CloseStream { stream_id } => {
+                if let Some(Some(db)) = self.streams.remove(&stream_id) {
+                    self.shared.pool.put(db);
+                }
+                Response::CloseStream {}
+            }
+            Request::Execute { stream_id, stmt } => {
+                let sqls = std::mem::take(&mut self.sqls);
+                let r = self.db(stream_id).and_then(|db| pipeline::execute(db, &stmt, &sqls, ctx));
+                self.sqls = sqls;
+                Response::Execute { result: r? }
+            }
+            Request::Batch { stream_id, batch } => {
+                let sqls = std::mem::take(&mut self.sqls);
+                let r = self.db(stream_id).and_then(|db| pipeline::run_batch(db, &batch, &sqls, ctx));
+                self.sqls = sqls;
+                Response::Batch { result: r? }
+            }
+            Request::Sequence { stream_id, sql, sql_id } => {
+                let sqls = std::mem::take(&mut self.sqls);
+                let r = batch::resolve_sql(sql.as_deref(), sql_id, &sqls)
+                    .and_then(|sql| self.db(stream_id).and_then(|db| db.sequence(sql, ctx.can_write)));
+                self.sqls = sqls;
+                r?;
+                Response::Sequence {}
+            }
+            Request::Describe { stream_id, sql, sql_id } => {
+                let sqls = std::mem::take(&mut self.sqls);
+                let r = batch::resolve_sql(sql.as_deref(), sql_id, &sqls).and_then(|sql| self.db(stream_id).and_then(|db| db.describe(sql)));
+                self.sqls = sqls;
+                Response::Describe { result: r? }
+            }
+            Request::StoreSql { sql_id, sql } => {
+                pipeline::store_sql(&mut self.sqls, sql_id, sql)?;
+                Response::StoreSql {}
+            }
+            Request::CloseSql { sql_id } => {
+                self.sqls.remove(&sql_id);
+                Response::CloseSql {}
+            }
+            Request::GetAutocommit { stream_id } => {
+                ctx.require_v3("The `get_autocommit` request")?;
+                Response::GetAutocommit { is_autocommit: self.db(stream_id)?.is_autocommit() }
+            }
+            Request::OpenCursor { stream_id, cursor_id, batch } => {
+                ctx.require_v3("Cursors")?;
+                if self.cursors.contains_key(&cursor_id) {
+                    return Err(ServeError::protocol(format!("Cursor {cursor_id} already exists")));
+                }
+                // `@libsql/client` reads `step_end.last_insert_rowid` as a string here.
+                let mut c = CursorCollector::new(true);
+                let sqls = std::mem::take(&mut self.sqls);
+                let r = self.db(stream_id).and_then(|db| batch::run(db, &batch, &sqls, ctx.can_write, &mut c));
+                self.sqls = sqls;
+                match r {
+                    Ok(()) => {}
+                    Err(ServeError::Stmt(error)) => c.entries.push(CursorEntry::Error { error }),
+                    Err(e) => return Err(e),
+                }
+                self.cursors.insert(cursor_id, c.entries.into());
+                Response::OpenCursor {}
+            }
+            Request::CloseCursor { cursor_id } => {
+                self.cursors.remove(&cursor_id);
+                Response::CloseCursor {}
+            }
+            Request::FetchCursor { cursor_id, max_count } => {
+                let q = self.cursors.get_mut(&cursor_id).ok_or_else(|| ServeError::protocol(format!("Cursor {cursor_id} not found")))?;
+                let n = (max_count as usize).min(q.len());
+                let entries: Vec<CursorEntry> = q.drain(..n).collect();
+                Response::FetchCursor { entries, done: q.is_empty() }
+            }
+        })
+    }
+}
