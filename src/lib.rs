@@ -6,6 +6,7 @@ pub use client::NativeConnection;
 mod sqlite;
 
 pub mod bindings;
+pub mod local;
 pub mod migrate;
 pub mod schema;
 pub mod sql;

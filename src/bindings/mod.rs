@@ -2,3 +2,4 @@
 //! `sql`, `migrate` and `typegen`.
 
 pub mod schema;
+pub mod local;

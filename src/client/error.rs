@@ -14,6 +14,8 @@ pub enum Failure {
     Sqlite(SqliteError),
     /// A client-level condition with a libSQL-style code, e.g. `CLIENT_CLOSED`.
     Client { code: &'static str, message: String },
+    /// Any other coded condition (lifecycle and schema errors).
+    Coded { code: String, message: String },
 }
 
 impl From<Error> for Failure {
@@ -39,6 +41,7 @@ impl Failure {
             Failure::Js(e) => return e,
             Failure::Sqlite(e) => (e.code(), Some(e.extended_code()), Some(e.raw_code), e.message),
             Failure::Client { code, message } => (code.to_owned(), None, None, message),
+            Failure::Coded { code, message } => (code, None, None, message),
         };
         match build_error(js, &code, extended.as_deref(), raw, &message, statement_index) {
             // SAFETY: live env; the error object was created in this call.

@@ -7,3 +7,9 @@ mod raw;
 mod results;
 
 pub use connection::NativeConnection;
+pub(crate) use raw::Js;
+
+/// Throws a JS `Error` with a libSQL-style `code` (e.g. `ASTRO_DB_DATA_LOSS`).
+pub(crate) fn throw_coded(js: Js, code: &str, message: &str) -> napi::Error {
+    error::Failure::Coded { code: code.to_owned(), message: message.to_owned() }.throw(js, None)
+}

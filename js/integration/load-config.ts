@@ -1,0 +1,179 @@
+// Finds and evaluates db/config.* and the config files integrations add, then hands the
+// result to the Rust schema loader. Config files are TypeScript or JavaScript that import
+// `astro:db`: they are bundled with esbuild (as Astro itself is), with `astro:db` mapped to
+// the config-time helpers, and imported from a temporary file inside the project.
+import { existsSync } from "node:fs";
+import { mkdir, unlink, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { loadSchema } from "../../index.js";
+import { AstroDbError } from "./errors.js";
+import { serializeConfigs, type ConfigSource, type Problem } from "./serialize.js";
+
+export const CONFIG_FILE_NAMES = ["config.ts", "config.js", "config.mts", "config.mjs"];
+export const SEED_FILE_NAMES = ["seed.ts", "seed.js", "seed.mjs", "seed.mts"];
+
+export interface IntegrationLike {
+  name: string;
+  hooks: Record<string, ((options: any) => unknown) | undefined>;
+}
+
+export interface LoadedSchema {
+  /** The canonical snapshot JSON (`{"version":"2024-03-12","schema":{…}}`). */
+  snapshot: string;
+  tables: Record<string, any>;
+  hash: string;
+  warnings: string[];
+  /** Seed files from integrations, in registration order. */
+  integrationSeeds: URL[];
+  /** Files the configs import (to watch in dev). */
+  dependencies: string[];
+  configFile: URL | undefined;
+}
+
+export function dbDirectory(root: URL): URL {
+  return new URL("db/", root);
+}
+
+/** The one db/config.* file of the project, or undefined; several is an error. */
+export function findConfigFile(root: URL): URL | undefined {
+  const found = CONFIG_FILE_NAMES.map((n) => new URL(n, dbDirectory(root))).filter((u) => existsSync(u));
+  if (found.length > 1) {
+    throw new AstroDbError(
+      `Found several database config files: ${found.map((u) => "db/" + u.pathname.split("/").pop()).join(", ")}.`,
+      "Keep exactly one of db/config.ts, db/config.js, db/config.mts or db/config.mjs.",
+    );
+  }
+  return found[0];
+}
+
+/** Resolves an entrypoint given by an integration: a URL, or a specifier resolved from the project root. */
+export function resolveEntrypoint(root: URL, entry: string | URL): URL {
+  if (entry instanceof URL) return entry;
+  if (entry.startsWith("file:")) return new URL(entry);
+  return pathToFileURL(createRequire(root).resolve(entry));
+}
+
+export async function loadDbSchema(root: URL, integrations: IntegrationLike[]): Promise<LoadedSchema> {
+  const configFile = findConfigFile(root);
+  const sources: ConfigSource[] = [];
+  const dependencies = new Set<string>();
+  if (configFile) {
+    const { mod, deps } = await evaluateConfigFile(root, configFile);
+    deps.forEach((d) => dependencies.add(d));
+    sources.push({ integration: null, config: mod.default ?? {} });
+  } else {
+    sources.push({ integration: null, config: {} });
+  }
+
+  const integrationSeeds: URL[] = [];
+  for (const integration of integrations) {
+    const hook = integration.hooks["astro:db:setup"];
+    if (!hook) continue;
+    const entries: Array<{ configEntrypoint?: string | URL; seedEntrypoint?: string | URL }> = [];
+    await hook({ extendDb: (options: (typeof entries)[number]) => entries.push(options ?? {}) });
+    for (const { configEntrypoint, seedEntrypoint } of entries) {
+      if (configEntrypoint) {
+        const url = resolveEntrypoint(root, configEntrypoint);
+        const { mod } = await evaluateConfigFile(root, url);
+        sources.push({ integration: integration.name, config: mod.default ?? {} });
+      }
+      if (seedEntrypoint) integrationSeeds.push(resolveEntrypoint(root, seedEntrypoint));
+    }
+  }
+
+  const problems: Problem[] = [];
+  const input = serializeConfigs(sources, problems);
+  if (problems.length > 0) throw invalidConfig(problems);
+  let loaded;
+  try {
+    loaded = loadSchema(JSON.stringify(input));
+  } catch (e) {
+    throw toAstroError(e);
+  }
+  return {
+    snapshot: loaded.snapshot,
+    tables: JSON.parse(loaded.snapshot).schema,
+    hash: loaded.hash,
+    warnings: loaded.warnings,
+    integrationSeeds,
+    dependencies: [...dependencies],
+    configFile,
+  };
+}
+
+function invalidConfig(problems: Problem[]): AstroDbError {
+  const lines = problems.map((p) => `- ${p.path}: ${p.message}`);
+  const err = new AstroDbError(`Invalid database config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
+  (err as any).code = "ASTRO_DB_INVALID_CONFIG";
+  (err as any).problems = problems;
+  return err;
+}
+
+function toAstroError(e: unknown): unknown {
+  const err = e as { code?: string; problems?: Problem[] };
+  if (err?.code === "ASTRO_DB_INVALID_CONFIG" && Array.isArray(err.problems)) return invalidConfig(err.problems);
+  return e;
+}
+
+async function evaluateConfigFile(root: URL, file: URL): Promise<{ mod: { default?: unknown }; deps: string[] }> {
+  const esbuild = await loadEsbuild(root);
+  const virtualEntry = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
+  const result = await esbuild.build({
+    absWorkingDir: fileURLToPath(root),
+    entryPoints: [fileURLToPath(file)],
+    write: false,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    metafile: true,
+    sourcemap: "inline",
+    logLevel: "silent",
+    define: { "import.meta.env.ASTRO_DATABASE_FILE": JSON.stringify(process.env.ASTRO_DATABASE_FILE ?? "") },
+    plugins: [
+      {
+        name: "astro-db-virtual",
+        setup(build: any) {
+          build.onResolve({ filter: /^astro:db$/ }, () => ({ path: virtualEntry, external: true }));
+        },
+      },
+    ],
+  });
+  const code: string = result.outputFiles[0].text;
+  const deps = Object.keys(result.metafile.inputs).map((p) => fileURLToPath(new URL(p, root)));
+  // Imported from inside the project so that its bare imports resolve like the user's code.
+  const dir = new URL("node_modules/.astro-db/", root);
+  await mkdir(dir, { recursive: true });
+  const tmp = new URL(`config-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.mjs`, dir);
+  await writeFile(tmp, code.replace(JSON.stringify(virtualEntry), JSON.stringify(pathToFileURL(virtualEntry).href)));
+  try {
+    return { mod: await import(tmp.href), deps };
+  } catch (e) {
+    const where = "db/" + file.pathname.split("/db/").pop();
+    throw new AstroDbError(`Failed to load ${file.protocol === "file:" ? where : file.href}: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/** esbuild as Astro has it: resolved through the project's `astro`, then from here. */
+async function loadEsbuild(root: URL): Promise<any> {
+  const candidates: string[] = [];
+  try {
+    const astroPkg = createRequire(root).resolve("astro/package.json");
+    candidates.push(createRequire(astroPkg).resolve("esbuild"));
+  } catch {}
+  try {
+    candidates.push(createRequire(root).resolve("esbuild"));
+  } catch {}
+  try {
+    candidates.push(createRequire(import.meta.url).resolve("esbuild"));
+  } catch {}
+  for (const c of candidates) {
+    const mod = await import(pathToFileURL(c).href);
+    return mod.build ? mod : mod.default;
+  }
+  throw new AstroDbError("Could not find esbuild, which Astro installs: is `astro` installed in this project?");
+}

@@ -1,0 +1,20 @@
+import * as driverCore from "drizzle-orm/libsql/driver-core";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createClient } from "../client/index.js";
+import type { Client } from "../client/types.js";
+import type { Database } from "./index.js";
+
+// `construct` builds a LibSQLDatabase around a given client without importing
+// @libsql/client (which `drizzle-orm/libsql`'s entry does); its typings omit it.
+const construct = (driverCore as unknown as { construct: (client: unknown) => Database }).construct;
+
+/** A Drizzle database over our native client. */
+export function createDatabase(client: Client): Database {
+  return construct(client);
+}
+
+/** A Drizzle database on a local file, given as a `file:` URL or a path. */
+export function createLocalDatabase(url: string): Database {
+  const path = url.startsWith("file:") ? fileURLToPath(url) : url;
+  return createDatabase(createClient({ url: pathToFileURL(path).href }));
+}
