@@ -43,6 +43,32 @@ export declare class NativeConnection {
   close(): void
 }
 
+/** A running Hrana server (`@libsql/client` URLs: `http://…` and `ws://…`). */
+export declare class ServerHandle {
+  /** The port the server listens on. */
+  get port(): number
+  /** `http://host:port`, ready for `createClient({ url })`. */
+  get url(): string
+  /**
+   * Stops accepting connections, lets requests in flight finish, and rolls back open
+   * transactions. Calling it again does nothing.
+   */
+  close(): Promise<void>
+}
+
+/** Options of `createAuthToken`. */
+export interface AuthTokenOptions {
+  /** Ed25519 private key: PEM PKCS#8 (`BEGIN PRIVATE KEY`) or the raw 32-byte seed in base64. */
+  privateKey: string
+  /** `"rw"` (default) or `"ro"`. */
+  access?: string
+  /** Lifetime in seconds; without it the token does not expire. */
+  expiresInSeconds?: number
+}
+
+/** Signs a JWT the server (and sqld) accepts with the matching public key. */
+export declare function createAuthToken(options: AuthTokenOptions): string
+
 /** Options of [`create_tables_sql`]. */
 export interface CreateTablesOptions {
   /** Start with `DROP TABLE IF EXISTS` for every table (the local dev database reset). */
@@ -88,6 +114,23 @@ export interface LoadedSchema {
  * problem with its path.
  */
 export declare function loadSchema(configJson: string): LoadedSchema
+
+/** What `migrateLocalDatabase` did. */
+export interface LocalMigration {
+  /** The statements applied; empty when the database already matched. */
+  applied: Array<string>
+  /** Every configured table is empty afterwards: a new database, ready to seed. */
+  empty: boolean
+  /** Tables found without a stored snapshot and taken as matching the config. */
+  adopted: Array<string>
+}
+
+/**
+ * Brings the database file at `path` to `snapshotJson` like a push: safe and lossless
+ * changes are applied together with the new snapshot row in one transaction; a change that
+ * would lose data throws `ASTRO_DB_DATA_LOSS` and changes nothing.
+ */
+export declare function migrateLocalDatabase(path: string, snapshotJson: string): LocalMigration
 
 /** A remark about a plan that is not a step (suspected renames, reinterpreted types). */
 export interface MigrationNote {
@@ -153,10 +196,34 @@ export interface PlanMigrationOptions {
   reset?: boolean
 }
 
+/**
+ * Recreates the dev database at `path`: everything it holds is dropped and the tables of
+ * `snapshotJson` (from `loadSchema`) are created, in one transaction.
+ */
+export declare function resetLocalDatabase(path: string, snapshotJson: string): void
+
 /** One validation problem: where it is and what to do about it. */
 export interface SchemaProblem {
   /** Path into the config, e.g. `tables.Comment.columns.authorId.references`. */
   path: string
   /** A sentence saying what is wrong and how to fix it. */
   message: string
+}
+
+/** Starts a libSQL (Hrana) server on the shared tokio runtime; resolves once it listens. */
+export declare function startServer(options: StartServerOptions): Promise<ServerHandle>
+
+/** Options of `startServer`. */
+export interface StartServerOptions {
+  /** Path of the libSQL/SQLite database file to serve (created if missing). */
+  db: string
+  /** TCP port; `0` (the default) picks a free one. */
+  port?: number
+  /** Interface to listen on; defaults to `127.0.0.1`. */
+  host?: string
+  /**
+   * Ed25519 public key verifying JWTs, as PEM (`BEGIN PUBLIC KEY`) or raw base64.
+   * Without it the server accepts every request.
+   */
+  authJwtKey?: string
 }

@@ -773,10 +773,15 @@ if (
   }
 }
 
-const { NativeConnection, createTablesSql, generateTypes, loadSchema, planMigration } = nativeBinding
+const { NativeConnection, ServerHandle, createAuthToken, createTablesSql, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
+export { ServerHandle }
+export { createAuthToken }
 export { createTablesSql }
 export { generateTypes }
 export { loadSchema }
+export { migrateLocalDatabase }
 export { planMigration }
+export { resetLocalDatabase }
+export { startServer }
 export const __napiBindingTarget = __napiLoadedBindingTarget

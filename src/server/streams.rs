@@ -26,7 +26,7 @@ pub struct HttpStream {
 
 enum Slot {
     Idle { stream: Box<HttpStream>, seq: u64, secret: u64, expires: Instant },
-    Busy { seq: u64 },
+    Busy { seq: u64, secret: u64 },
     Expired { since: Instant },
 }
 
@@ -100,7 +100,7 @@ impl Streams {
         let Some(baton) = baton else {
             st.next_id += 1;
             let id = st.next_id;
-            st.slots.insert(id, Slot::Busy { seq: 0 });
+            st.slots.insert(id, Slot::Busy { seq: 0, secret: random_u64() });
             return Ok((id, Box::default()));
         };
         let mut parts = baton.split('.');
@@ -111,11 +111,11 @@ impl Streams {
         let slot = st.slots.get_mut(&id).ok_or_else(invalid)?;
         match slot {
             Slot::Expired { .. } => Err(ServeError::StreamExpired),
+            Slot::Busy { secret: k, .. } | Slot::Idle { secret: k, .. } if *k != secret => Err(invalid()),
             Slot::Busy { .. } => Err(ServeError::protocol("Received a baton that has already been used")),
-            Slot::Idle { secret: k, .. } if *k != secret => Err(invalid()),
             Slot::Idle { seq: s, .. } if *s != seq => Err(ServeError::protocol("Received a baton that has already been used")),
             Slot::Idle { .. } => {
-                let Slot::Idle { stream, .. } = std::mem::replace(slot, Slot::Busy { seq }) else {
+                let Slot::Idle { stream, .. } = std::mem::replace(slot, Slot::Busy { seq, secret }) else {
                     return Err(invalid());
                 };
                 Ok((id, stream))
@@ -127,9 +127,10 @@ impl Streams {
     /// when the stream was closed (its connection then goes back to the pool).
     pub fn release(&self, id: u64, mut stream: Box<HttpStream>, pool: &Pool) -> Option<String> {
         let Ok(mut st) = self.state.lock() else { return None };
-        let seq = match st.slots.get(&id) {
-            Some(Slot::Busy { seq }) => *seq + 1,
-            _ => 0,
+        // The secret stays for the stream's life; the sequence number makes each baton single-use.
+        let (seq, secret) = match st.slots.get(&id) {
+            Some(Slot::Busy { seq, secret }) => (*seq + 1, *secret),
+            _ => (0, random_u64()),
         };
         if stream.closed {
             st.slots.remove(&id);
@@ -139,7 +140,6 @@ impl Streams {
             }
             return None;
         }
-        let secret = random_u64();
         st.slots.insert(id, Slot::Idle { stream, seq, secret, expires: Instant::now() + EXPIRATION });
         Some(format!("{id:x}.{seq:x}.{secret:x}"))
     }

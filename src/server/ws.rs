@@ -80,7 +80,19 @@ async fn send(ws: &mut Ws, msg: &ServerMsg) -> bool {
 }
 
 async fn close(ws: &mut Ws, code: CloseCode, reason: String) {
-    let _ = ws.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    if ws.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await.is_err() {
+        return;
+    }
+    // Wait for the client's close reply: closing TCP with its bytes unread sends a reset,
+    // which can destroy our last messages (e.g. `hello_error`) before the client reads them.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        while let Some(Ok(m)) = ws.next().await {
+            if m.is_close() {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Reads client messages until the socket closes; every stream and its transaction goes with it.

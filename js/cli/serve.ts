@@ -1,0 +1,107 @@
+// `astro-db serve`: argument parsing and the long-running server.
+import { readFileSync } from "node:fs";
+import { serve } from "../server/index.js";
+
+export const SERVE_HELP = `Usage: astro-db serve [--db <file>] [--port 8080] [--host 127.0.0.1] [--auth-jwt-key-file <pem>]
+
+Serves a libSQL database file over the Hrana protocol (HTTP and WebSocket), like sqld,
+so --remote, push and execute can be rehearsed locally.
+
+Options:
+  --db <file>                  database file (default: .astro/serve.db, created if missing)
+  --port <n>                   TCP port (default: 8080; 0 picks a free one)
+  --host <addr>                interface (default: 127.0.0.1)
+  --auth-jwt-key-file <pem>    Ed25519 public key: requests need a JWT signed by its private key
+  -h, --help                   this help
+`;
+
+interface Parsed {
+  db: string;
+  port: number;
+  host: string;
+  keyFile?: string;
+  help: boolean;
+}
+
+export function parseServeArgs(argv: string[]): Parsed {
+  const out: Parsed = { db: ".astro/serve.db", port: 8080, host: "127.0.0.1", help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === "") throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "-h":
+      case "--help":
+        out.help = true;
+        break;
+      case "--db":
+        out.db = value();
+        break;
+      case "--port": {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 65535) throw new Error(`--port must be a number from 0 to 65535, not ${JSON.stringify(v)}`);
+        out.port = n;
+        break;
+      }
+      case "--host":
+        out.host = value();
+        break;
+      case "--auth-jwt-key-file":
+        out.keyFile = value();
+        break;
+      default:
+        throw new Error(`unknown option ${JSON.stringify(arg)}`);
+    }
+  }
+  return out;
+}
+
+/** Runs `astro-db serve`; resolves with an exit code (0 after a clean shutdown). */
+export async function runServe(argv: string[]): Promise<number> {
+  let args: Parsed;
+  try {
+    args = parseServeArgs(argv);
+  } catch (e) {
+    console.error(`astro-db serve: ${(e as Error).message}\n\n${SERVE_HELP}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  let authJwtKey: string | undefined;
+  if (args.keyFile) {
+    try {
+      authJwtKey = readFileSync(args.keyFile, "utf8");
+    } catch (e) {
+      console.error(`astro-db serve: cannot read ${args.keyFile}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  if (args.db.startsWith(".astro/")) {
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(".astro", { recursive: true });
+  }
+  try {
+    const server = await serve({ db: args.db, port: args.port, host: args.host, authJwtKey, handleSignals: false });
+    // Resolve only when a signal closes the server: the CLI's exit code comes from here.
+    return await new Promise<number>((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        console.log(`\n${signal}: closing the server...`);
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        server.close().then(() => resolve(0), () => resolve(1));
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+  } catch (e) {
+    console.error(`astro-db serve: ${(e as Error).message}`);
+    return 1;
+  }
+}
