@@ -71,7 +71,15 @@ async fn rust_client_runs_the_battery() {
     drop(rows);
 
     let stmt = conn.prepare("select ?1 + ?2 as total").await.unwrap();
-    assert_eq!(stmt.parameter_count(), 2);
+    let mut rows = stmt.query(params![1, 2]).await.unwrap();
+    assert_eq!(rows.next().await.unwrap().unwrap().get::<i64>(0).unwrap(), 3);
+    drop(rows);
+
+    // a second connection sees committed data; a read-only statement on it works alongside
+    let other = connect(&url, "").await;
+    let mut rows = other.query("select count(*) from t", ()).await.unwrap();
+    assert_eq!(rows.next().await.unwrap().unwrap().get::<i64>(0).unwrap(), 3);
+    drop(rows);
 
     running.close().await;
     let _ = std::fs::remove_dir_all(dir);
