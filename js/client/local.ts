@@ -115,11 +115,37 @@ function normalize(stmtOrSql: InStatement, args?: InArgs): [string, InArgs | und
   return [stmtOrSql.sql, stmtOrSql.args];
 }
 
+/**
+ * Internal: runs everything the client does inside one transaction on its main connection
+ * (the integration wraps seed files in it, so that a failing seed leaves nothing behind).
+ * Inside the scope, `batch()` and `transaction()` become savepoints.
+ */
+export const SCOPE = Symbol.for("@astrojs/db:scope");
+
+export interface Scope {
+  begin(): void;
+  end(commit: boolean): void;
+}
+
 /** A client for a local database file or an in-memory database. */
 export class LocalClient implements Client {
   #conns: Connections;
   #intMode: number;
+  #scoped = false;
+  #savepoints = 0;
   readonly protocol = "file";
+
+  readonly [SCOPE]: Scope = {
+    begin: () => {
+      this.#conns.main().script("BEGIN IMMEDIATE");
+      this.#scoped = true;
+    },
+    end: (commit) => {
+      this.#scoped = false;
+      const conn = this.#conns.main();
+      if (conn.inTransaction) conn.script(commit ? "COMMIT" : "ROLLBACK");
+    },
+  };
 
   constructor(target: Target) {
     this.#conns = new Connections(target);
@@ -151,6 +177,9 @@ export class LocalClient implements Client {
 
   async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
     const begin = beginStatement(mode);
+    if (this.#scoped) {
+      return new SavepointTransaction(this.#conns.main(), this.#intMode, `astro_db_tx_${++this.#savepoints}`);
+    }
     const conn = this.#conns.forTransaction();
     try {
       conn.script(begin);
@@ -244,5 +273,62 @@ export class LocalTransaction implements Transaction {
 
   close(): void {
     this.#settle();
+  }
+}
+
+/** A transaction nested in an open one, as a savepoint on the same connection. */
+class SavepointTransaction implements Transaction {
+  #conn: Conn;
+  #intMode: number;
+  #name: string;
+  #done = false;
+
+  constructor(conn: Conn, intMode: number, name: string) {
+    conn.script(`SAVEPOINT ${name}`);
+    this.#conn = conn;
+    this.#intMode = intMode;
+    this.#name = name;
+  }
+
+  get closed(): boolean {
+    return this.#done || !this.#conn.isOpen || !this.#conn.inTransaction;
+  }
+
+  #live(): Conn {
+    if (this.closed) throw new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
+    return this.#conn;
+  }
+
+  async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
+    const [sql, a] = normalize(stmtOrSql, args);
+    return this.#live().execute(sql, a, this.#intMode);
+  }
+
+  async batch(stmts: Stmt[]): Promise<ResultSet[]> {
+    return this.#live().batch(stmts, this.#intMode);
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    this.#live().script(sql);
+  }
+
+  async commit(): Promise<void> {
+    const conn = this.#live();
+    this.#done = true;
+    conn.script(`RELEASE ${this.#name}`);
+  }
+
+  async rollback(): Promise<void> {
+    if (this.closed) {
+      this.#done = true;
+      return;
+    }
+    this.#done = true;
+    this.#conn.script(`ROLLBACK TO ${this.#name}`);
+    this.#conn.script(`RELEASE ${this.#name}`);
+  }
+
+  close(): void {
+    if (!this.closed) void this.rollback();
   }
 }

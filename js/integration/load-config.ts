@@ -1,12 +1,10 @@
 // Finds and evaluates db/config.* and the config files integrations add, then hands the
-// result to the Rust schema loader. Config files are TypeScript or JavaScript that import
-// `astro:db`: they are bundled with esbuild (as Astro itself is), with `astro:db` mapped to
-// the config-time helpers, and imported from a temporary file inside the project.
+// result to the Rust schema loader. In config files `astro:db` is the config-time helpers.
 import { existsSync } from "node:fs";
-import { mkdir, unlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadSchema } from "../../index.js";
+import { evaluateFile } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
 import { serializeConfigs, type ConfigSource, type Problem } from "./serialize.js";
 
@@ -117,63 +115,8 @@ function toAstroError(e: unknown): unknown {
 }
 
 async function evaluateConfigFile(root: URL, file: URL): Promise<{ mod: { default?: unknown }; deps: string[] }> {
-  const esbuild = await loadEsbuild(root);
-  const virtualEntry = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
-  const result = await esbuild.build({
-    absWorkingDir: fileURLToPath(root),
-    entryPoints: [fileURLToPath(file)],
-    write: false,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    metafile: true,
-    sourcemap: "inline",
-    logLevel: "silent",
-    define: { "import.meta.env.ASTRO_DATABASE_FILE": JSON.stringify(process.env.ASTRO_DATABASE_FILE ?? "") },
-    plugins: [
-      {
-        name: "astro-db-virtual",
-        setup(build: any) {
-          build.onResolve({ filter: /^astro:db$/ }, () => ({ path: virtualEntry, external: true }));
-        },
-      },
-    ],
-  });
-  const code: string = result.outputFiles[0].text;
-  const deps = Object.keys(result.metafile.inputs).map((p) => fileURLToPath(new URL(p, root)));
-  // Imported from inside the project so that its bare imports resolve like the user's code.
-  const dir = new URL("node_modules/.astro-db/", root);
-  await mkdir(dir, { recursive: true });
-  const tmp = new URL(`config-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.mjs`, dir);
-  await writeFile(tmp, code.replace(JSON.stringify(virtualEntry), JSON.stringify(pathToFileURL(virtualEntry).href)));
-  try {
-    return { mod: await import(tmp.href), deps };
-  } catch (e) {
-    const where = "db/" + file.pathname.split("/db/").pop();
-    throw new AstroDbError(`Failed to load ${file.protocol === "file:" ? where : file.href}: ${e instanceof Error ? e.message : String(e)}`);
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
-}
-
-/** esbuild as Astro has it: resolved through the project's `astro`, then from here. */
-async function loadEsbuild(root: URL): Promise<any> {
-  const candidates: string[] = [];
-  try {
-    const astroPkg = createRequire(root).resolve("astro/package.json");
-    candidates.push(createRequire(astroPkg).resolve("esbuild"));
-  } catch {}
-  try {
-    candidates.push(createRequire(root).resolve("esbuild"));
-  } catch {}
-  try {
-    candidates.push(createRequire(import.meta.url).resolve("esbuild"));
-  } catch {}
-  for (const c of candidates) {
-    const mod = await import(pathToFileURL(c).href);
-    return mod.build ? mod : mod.default;
-  }
-  throw new AstroDbError("Could not find esbuild, which Astro installs: is `astro` installed in this project?");
+  const virtual = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
+  const define = { "import.meta.env.ASTRO_DATABASE_FILE": JSON.stringify(process.env.ASTRO_DATABASE_FILE ?? "") };
+  const { mod, dependencies } = await evaluateFile(root, file, virtual, define);
+  return { mod: mod as { default?: unknown }, deps: dependencies };
 }

@@ -84,24 +84,39 @@ impl NativeConnection {
         let js = Js::new(env.raw());
         // Entries' arguments are not pre-checked by the caller: keep only the int mode.
         let flags = int_mode & 3;
-        if let Some(begin) = &begin {
-            if let Err(f) = self.script(begin) {
+        // Inside a transaction the caller opened (a seed run, say), the batch becomes a
+        // savepoint: still all-or-nothing, without ending the outer transaction.
+        let scope = match begin {
+            Some(_) if self.in_transaction() => Scope::Savepoint,
+            Some(begin) => Scope::Transaction(begin),
+            None => Scope::Joined,
+        };
+        let opening = match &scope {
+            Scope::Savepoint => Some("SAVEPOINT astro_db_batch"),
+            Scope::Transaction(begin) => Some(begin.as_str()),
+            Scope::Joined => None,
+        };
+        if let Some(sql) = opening {
+            if let Err(f) = self.script(sql) {
                 return Err(f.throw(js, None));
             }
         }
-        let (out, failed_at) = match self.run_all(js, stmts.raw(), flags, begin.is_some()) {
-            Ok(out) => (out, None),
+        let out = match self.run_all(js, stmts.raw(), flags, !matches!(scope, Scope::Joined)) {
+            Ok(out) => out,
             Err((f, index)) => {
-                if begin.is_some() {
-                    self.rollback_if_open();
-                }
+                self.undo(&scope);
                 return Err(f.throw(js, index));
             }
         };
-        if begin.is_some() {
-            if let Err(f) = self.script("COMMIT") {
-                self.rollback_if_open();
-                return Err(f.throw(js, failed_at));
+        let closing = match &scope {
+            Scope::Savepoint => Some("RELEASE astro_db_batch"),
+            Scope::Transaction(_) => Some("COMMIT"),
+            Scope::Joined => None,
+        };
+        if let Some(sql) = closing {
+            if let Err(f) = self.script(sql) {
+                self.undo(&scope);
+                return Err(f.throw(js, None));
             }
         }
         wrap(js, Ok(out), None)
@@ -225,11 +240,29 @@ impl NativeConnection {
         Ok(self.conn()?.execute_script(sql)?)
     }
 
-    fn rollback_if_open(&mut self) {
-        if self.in_transaction() {
-            let _ = self.script("ROLLBACK");
+    /// Undoes a failed batch: its savepoint, or its whole transaction.
+    fn undo(&mut self, scope: &Scope) {
+        match scope {
+            Scope::Savepoint if self.in_transaction() => {
+                let _ = self.script("ROLLBACK TO astro_db_batch");
+                let _ = self.script("RELEASE astro_db_batch");
+            }
+            Scope::Transaction(_) if self.in_transaction() => {
+                let _ = self.script("ROLLBACK");
+            }
+            _ => {}
         }
     }
+}
+
+/// How a batch relates to transactions.
+enum Scope {
+    /// Its own transaction, opened with the given `BEGIN …`.
+    Transaction(String),
+    /// A savepoint inside a transaction already open on the connection.
+    Savepoint,
+    /// Part of the caller's interactive transaction (`tx.batch`).
+    Joined,
 }
 
 /// Splits a batch entry into its SQL value and its arguments.

@@ -1,0 +1,73 @@
+// Evaluates a project file (db/config.ts, a seed) outside Vite: esbuild bundles it (as
+// Astro bundles its own config), `astro:db` maps to a module we choose, and the result is
+// imported from a temporary file inside the project so that its packages resolve as the
+// user's code would.
+import { mkdir, unlink, writeFile } from "node:fs/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { AstroDbError } from "./errors.js";
+import { importFromProject } from "./resolve.js";
+
+export interface Evaluated {
+  mod: Record<string, unknown>;
+  /** Absolute paths of the files the bundle read. */
+  dependencies: string[];
+}
+
+/** A scratch directory inside the project (under node_modules, never committed). */
+export function scratchDir(root: URL): URL {
+  return new URL("node_modules/.astro-db/", root);
+}
+
+export async function evaluateFile(
+  root: URL,
+  file: URL,
+  astroDbModule: string,
+  define: Record<string, string> = {},
+): Promise<Evaluated> {
+  const esbuild = await importFromProject(root, "esbuild");
+  let result;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: fileURLToPath(root),
+      entryPoints: [fileURLToPath(file)],
+      write: false,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      metafile: true,
+      sourcemap: "inline",
+      logLevel: "silent",
+      define,
+      plugins: [
+        {
+          name: "astro-db-virtual",
+          setup(build: any) {
+            build.onResolve({ filter: /^astro:db$/ }, () => ({ path: pathToFileURL(astroDbModule).href, external: true }));
+          },
+        },
+      ],
+    });
+  } catch (e) {
+    const detail = (e as { errors?: Array<{ text: string; location?: { file: string; line: number } }> }).errors
+      ?.map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text))
+      .join("\n");
+    throw new AstroDbError(`Could not load ${display(root, file)}:\n${detail ?? String(e)}`);
+  }
+  const dependencies = Object.keys(result.metafile.inputs).map((p: string) => fileURLToPath(new URL(p, root)));
+  const dir = scratchDir(root);
+  await mkdir(dir, { recursive: true });
+  const tmp = new URL(`eval-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.mjs`, dir);
+  await writeFile(tmp, result.outputFiles[0].text);
+  try {
+    return { mod: await import(tmp.href), dependencies };
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/** A project file as the user knows it: relative to the root. */
+export function display(root: URL, file: URL): string {
+  return file.href.startsWith(root.href) ? decodeURIComponent(file.href.slice(root.href.length)) : fileURLToPath(file);
+}

@@ -1,0 +1,119 @@
+// The Astro integration: loads the schema, writes the types, prepares and seeds the local
+// database for `astro dev` and `astro build`, and serves `astro:db` to the project.
+import type { AstroIntegration, AstroIntegrationLogger } from "astro";
+import { fileURLToPath } from "node:url";
+import { generateTypes } from "../../index.js";
+import { astroEnv } from "./env.js";
+import { AstroDbError } from "./errors.js";
+import { CONFIG_FILE_NAMES, dbDirectory, loadDbSchema, type LoadedSchema } from "./load-config.js";
+import { localTarget, prepareDatabase, seedFiles, type Target } from "./prepare.js";
+import { scaffoldDbDirectory } from "./scaffold.js";
+import { vitePluginDb } from "./vite-plugin.js";
+
+export interface AstroDBConfig {
+  /** `node` (default) loads the native client; `web` is for runtimes that cannot load native code. */
+  mode?: "node" | "web";
+}
+
+function checkOptions(options: AstroDBConfig | undefined): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object") throw new AstroDbError("db() options must be an object, e.g. db({ mode: 'node' }).");
+  if (options.mode !== undefined && options.mode !== "node" && options.mode !== "web") {
+    throw new AstroDbError(`Invalid db() option mode: ${JSON.stringify(options.mode)}. Use "node" or "web".`);
+  }
+}
+
+export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
+  checkOptions(options);
+  let root: URL;
+  let command: string;
+  let schema: LoadedSchema | undefined;
+  let target: Target;
+  let env: Record<string, string> = {};
+  let output: string | undefined;
+
+  const loaded = (): LoadedSchema => {
+    if (!schema) throw new AstroDbError("The database schema is not loaded yet (astro:config:done has not run).");
+    return schema;
+  };
+
+  async function prepare(logger: AstroIntegrationLogger): Promise<string[]> {
+    const outcome = await prepareDatabase(root, loaded(), target);
+    for (const m of outcome.messages) logger.info(m);
+    return outcome.watched;
+  }
+
+  return {
+    name: "astro:db",
+    hooks: {
+      "astro:config:setup": async ({ command: cmd, config, updateConfig, logger }) => {
+        command = cmd;
+        if (command === "preview") return;
+        root = config.root;
+        if (process.argv.slice(2).includes("--remote")) {
+          throw new AstroDbError(
+            "--remote is not supported yet by this version of @astrojs/db.",
+            "Run without --remote to use the local database.",
+          );
+        }
+        if (command === "dev") {
+          const made = await scaffoldDbDirectory(root);
+          if (made.length) logger.info(`Created ${made.join(" and ")} to get you started.`);
+        }
+        updateConfig({
+          vite: {
+            plugins: [
+              vitePluginDb({
+                tables: () => loaded().tables,
+                databasePath: () => target.path,
+                astroDatabaseFile: () => env.ASTRO_DATABASE_FILE,
+              }),
+            ],
+          },
+        });
+      },
+      "astro:config:done": async ({ config, injectTypes, logger, buildOutput }) => {
+        if (command === "preview") return;
+        output = buildOutput;
+        env = await astroEnv(root, command === "dev" ? "development" : "production");
+        target = localTarget(root, env.ASTRO_DATABASE_FILE);
+        schema = await loadDbSchema(root, config.integrations as any);
+        for (const w of schema.warnings) logger.warn(w);
+        injectTypes({ filename: "db.d.ts", content: generateTypes(schema.snapshot) });
+      },
+      "astro:server:setup": async ({ server, logger }) => {
+        const configFiles = new Set([
+          ...CONFIG_FILE_NAMES.map((n) => fileURLToPath(new URL(n, dbDirectory(root)))),
+          ...loaded().dependencies,
+        ]);
+        let seedInputs = new Set<string>();
+        const run = async () => {
+          seedInputs = new Set(seedFiles(root, loaded()).map((u) => fileURLToPath(u)));
+          try {
+            for (const f of await prepare(logger)) seedInputs.add(f);
+          } catch (e) {
+            // The dev server stays up on an empty database; a fix to the file re-runs this.
+            logger.error(e instanceof AstroDbError && e.hint ? `${e.message}\n  Hint: ${e.hint}` : String((e as Error)?.message ?? e));
+          }
+        };
+        await run();
+        server.watcher.on("all", (_event: string, file: string) => {
+          if (configFiles.has(file)) {
+            server.restart();
+          } else if (seedInputs.has(file) || /[\\/]db[\\/]seed\.(ts|js|mjs|mts)$/.test(file)) {
+            void run().then(() => (server as any).environments?.client?.hot?.send?.({ type: "full-reload" }) ?? server.ws.send({ type: "full-reload" }));
+          }
+        });
+      },
+      "astro:build:start": async ({ logger }) => {
+        if (output === "server" && !env.ASTRO_DATABASE_FILE) {
+          throw new AstroDbError(
+            "Attempting to build without the --remote flag or the ASTRO_DATABASE_FILE environment variable defined. You probably want to pass --remote to astro build.",
+            "Set ASTRO_DATABASE_FILE (in the environment or .env) to the database file the server should use, or build against a remote database.",
+          );
+        }
+        await prepare(logger);
+      },
+    },
+  };
+}

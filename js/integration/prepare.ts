@@ -1,0 +1,133 @@
+// Getting the local database ready: the dev database is recreated and seeded fresh; a
+// production file (ASTRO_DATABASE_FILE) is migrated like a remote, never losing data, and
+// seeded only while it is empty. Seeds run in one transaction: all of them or nothing.
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { migrateLocalDatabase, resetLocalDatabase } from "../../index.js";
+import { createClient } from "../client/index.js";
+import { SCOPE, type LocalClient } from "../client/local.js";
+import { getDbError } from "../runtime/errors.js";
+import { createDatabase } from "../runtime/database.js";
+import { normalizeDatabaseUrl } from "../runtime/index.js";
+import { display, evaluateFile, scratchDir } from "./bundle.js";
+import { AstroDbError } from "./errors.js";
+import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
+import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
+
+export const DB_PATH = ".astro/content.db";
+
+export interface Target {
+  /** Absolute path of the database file. */
+  path: string;
+  /** The file comes from ASTRO_DATABASE_FILE: migrate it, never reset it. */
+  persistent: boolean;
+}
+
+export function localTarget(root: URL, astroDatabaseFile: string | undefined): Target {
+  if (!astroDatabaseFile) return { path: fileURLToPath(new URL(DB_PATH, root)), persistent: false };
+  return { path: fileURLToPath(normalizeDatabaseUrl(astroDatabaseFile, "")), persistent: true };
+}
+
+export interface Outcome {
+  /** What happened, for the log. */
+  messages: string[];
+  /** Files whose change should re-run preparation (seeds and what they import). */
+  watched: string[];
+}
+
+/** The seed files in the order they run: integrations' first, then db/seed.*. */
+export function seedFiles(root: URL, schema: LoadedSchema): URL[] {
+  const own = SEED_FILE_NAMES.map((n) => new URL(n, dbDirectory(root))).filter((u) => existsSync(u));
+  return [...schema.integrationSeeds, ...own];
+}
+
+export async function prepareDatabase(root: URL, schema: LoadedSchema, target: Target): Promise<Outcome> {
+  await mkdir(dirname(target.path), { recursive: true });
+  const messages: string[] = [];
+  let seed = true;
+  if (target.persistent) {
+    let m;
+    try {
+      m = migrateLocalDatabase(target.path, schema.snapshot);
+    } catch (e) {
+      throw new AstroDbError(
+        `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE): ${(e as Error).message}`,
+        "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.",
+      );
+    }
+    if (m.adopted.length) messages.push(`Adopted existing tables ${m.adopted.join(", ")} into the schema history.`);
+    if (m.applied.length) messages.push(`Updated the database schema (${m.applied.length} change${m.applied.length === 1 ? "" : "s"}).`);
+    seed = m.empty;
+  } else {
+    resetLocalDatabase(target.path, schema.snapshot);
+    messages.push("New local database created.");
+  }
+  const files = seedFiles(root, schema);
+  const watched: string[] = files.map((f) => fileURLToPath(f));
+  if (seed && files.length > 0) {
+    watched.push(...(await runSeeds(root, schema, target, files)));
+    messages.push("Seeded database.");
+  }
+  return { messages, watched };
+}
+
+const seedClients = new Map<string, LocalClient>();
+
+/** One client per database file for the whole process: seed modules keep a reference to it. */
+function seedClient(path: string): LocalClient {
+  let client = seedClients.get(path);
+  if (!client || client.closed) {
+    client = createClient({ url: pathToFileURL(path).href }) as LocalClient;
+    seedClients.set(path, client);
+  }
+  return client;
+}
+
+async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<string[]> {
+  const client = seedClient(target.path);
+  (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client);
+  const dir = scratchDir(root);
+  await mkdir(dir, { recursive: true });
+  const virtual = fileURLToPath(new URL(`seed-virtual-${schema.hash}.mjs`, dir));
+  await writeFile(virtual, seedModule(schema.tables, pathToFileURL(target.path).href));
+  const dependencies: string[] = [];
+  client[SCOPE].begin();
+  let current: URL | undefined;
+  try {
+    for (const file of files) {
+      current = file;
+      const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { "import.meta.env": JSON.stringify(importMetaEnv()) });
+      dependencies.push(...deps);
+      if (typeof mod.default !== "function") {
+        throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, "export default async function seed() { await db.insert(…).values(…) }");
+      }
+      await (mod.default as () => unknown)();
+    }
+    client[SCOPE].end(true);
+  } catch (e) {
+    client[SCOPE].end(false);
+    throw seedFailure(root, current, e);
+  }
+  return dependencies;
+}
+
+function importMetaEnv(): Record<string, unknown> {
+  const env: Record<string, unknown> = { DEV: true, PROD: false, MODE: "development", SSR: true };
+  for (const [k, v] of Object.entries(process.env)) if (/^(ASTRO|PUBLIC)_/.test(k)) env[k] = v;
+  return env;
+}
+
+function seedFailure(root: URL, file: URL | undefined, e: unknown): Error {
+  if (e instanceof AstroDbError) return e;
+  const where = file ? display(root, file) : "a seed file";
+  const dbError = getDbError(e);
+  const cause = dbError ? dbError.message : e instanceof Error ? e.message : String(e);
+  const hint = dbError?.code === "SQLITE_CONSTRAINT"
+    ? "A constraint failed: check that referenced rows are inserted first and that unique values do not repeat."
+    : "Fix the seed file; the database was left with its tables and no seed data, and seeding runs again when the file changes.";
+  const err = new AstroDbError(`Failed to seed the database with ${where}:\n${cause}`, hint);
+  (err as Error).cause = e;
+  return err;
+}

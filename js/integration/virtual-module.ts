@@ -1,0 +1,36 @@
+// The code behind `astro:db`: the runtime module pages import, and the variant seed files
+// get (same tables and helpers, with `db` bound to the seed run's transaction).
+const RUNTIME = JSON.stringify("@astrojs/db/runtime");
+const VIRTUAL = JSON.stringify("@astrojs/db/dist/runtime/virtual.js");
+
+/** Key under which the seed run's database is published to seed modules. */
+export const SEED_DB_KEY = "@astrojs/db:seed-db";
+
+function tableExports(tables: Record<string, unknown>): string {
+  return Object.entries(tables)
+    .map(([name, table]) => `export const ${name} = asDrizzleTable(${JSON.stringify(name)}, ${JSON.stringify(table)});`)
+    .join("\n");
+}
+
+/**
+ * The module pages and endpoints import. `ASTRO_DATABASE_FILE` is read again at run time,
+ * so a built server can be pointed at its file; the build-time value is the fallback.
+ */
+export function runtimeModule(tables: Record<string, unknown>, defaultUrl: string, buildTimeFile: string | undefined): string {
+  return `import { asDrizzleTable, createLocalDatabase, normalizeDatabaseUrl } from ${RUNTIME};
+export * from ${VIRTUAL};
+export const dbUrl = normalizeDatabaseUrl(globalThis.process?.env?.ASTRO_DATABASE_FILE ?? ${JSON.stringify(buildTimeFile ?? "")}, ${JSON.stringify(defaultUrl)});
+export const db = createLocalDatabase(dbUrl);
+${tableExports(tables)}
+`;
+}
+
+/** The module seed files import while they run. */
+export function seedModule(tables: Record<string, unknown>, dbUrl: string): string {
+  return `import { asDrizzleTable } from ${RUNTIME};
+export * from ${VIRTUAL};
+export const dbUrl = ${JSON.stringify(dbUrl)};
+export const db = globalThis[Symbol.for(${JSON.stringify(SEED_DB_KEY)})];
+${tableExports(tables)}
+`;
+}

@@ -1,0 +1,28 @@
+// Resolves `astro:db` to its generated module.
+import { pathToFileURL } from "node:url";
+import { runtimeModule } from "./virtual-module.js";
+
+export const VIRTUAL_MODULE_ID = "astro:db";
+const RESOLVED = "\0" + VIRTUAL_MODULE_ID;
+
+export interface PluginState {
+  tables(): Record<string, unknown>;
+  databasePath(): string;
+  astroDatabaseFile(): string | undefined;
+}
+
+export function vitePluginDb(state: PluginState) {
+  return {
+    name: "astro:db",
+    enforce: "pre" as const,
+    resolveId(id: string) {
+      return id === VIRTUAL_MODULE_ID ? RESOLVED : undefined;
+    },
+    load(id: string) {
+      if (id !== RESOLVED) return undefined;
+      return runtimeModule(state.tables(), pathToFileURL(state.databasePath()).href, state.astroDatabaseFile());
+    },
+  };
+}
+
+export { RESOLVED as RESOLVED_VIRTUAL_MODULE_ID };

@@ -1,0 +1,2 @@
+/** `@astrojs/db/types`: the config types. */
+export type * from "./config-types.js";
