@@ -15,6 +15,13 @@ export function vitePluginDb(state: PluginState) {
   return {
     name: "astro:db",
     enforce: "pre" as const,
+    // The package loads a native addon next to its own files: bundling it into server
+    // chunks would break that path, so every server environment imports it from
+    // node_modules (an explicit `external` wins over Astro's `noExternal`).
+    configEnvironment(name: string) {
+      if (name === "client") return undefined;
+      return { resolve: { external: ["@astrojs/db"] } };
+    },
     resolveId(id: string) {
       return id === VIRTUAL_MODULE_ID ? RESOLVED : undefined;
     },
