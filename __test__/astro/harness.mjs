@@ -1,0 +1,431 @@
+// Fixture workspace and real `astro` CLI helpers for the integration tests.
+//
+// A workspace (`.tools/fixtures-<name>/`) holds one npm install of astro, the node adapter,
+// @astrojs/check, typescript and the freshly packed @astrojs/db; it is reused between runs
+// while those versions stay the same, and only the packed tarball is reinstalled when it
+// changed. Fixture projects are copied fresh from `__test__/fixtures/<name>/` into
+// sub-folders of the workspace, so they resolve its node_modules.
+//
+// Every process started here runs in its own process group and is killed (group-wide) when
+// the test ends or the test process exits. Test files take a workspace-wide lock, so at most
+// one astro process tree runs at a time even when the test runner runs files in parallel.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export const repoRoot = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const toolsDir = join(repoRoot, ".tools");
+const fixturesSrc = join(repoRoot, "__test__", "fixtures");
+
+export const ASTRO7 = {
+  name: "astro7",
+  dependencies: { astro: "^7.3.5", "@astrojs/node": "^11.1.6", "@astrojs/check": "^0.9.10", typescript: "^5.9.0" },
+};
+export const ASTRO6 = {
+  name: "astro6",
+  dependencies: { astro: "^6.4.8", "@astrojs/node": "^10.1.4" },
+};
+
+const TARBALL = "astrojs-db.tgz";
+
+// ---------------------------------------------------------------------------------------
+// Process bookkeeping
+
+const live = new Set();
+
+function killGroup(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {}
+}
+
+process.on("exit", () => {
+  for (const child of live) killGroup(child);
+  releaseLock();
+});
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    for (const child of live) killGroup(child);
+    releaseLock();
+    process.exit(130);
+  });
+}
+
+const baseEnv = () => ({
+  ...process.env,
+  ASTRO_TELEMETRY_DISABLED: "1",
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+  CI: "1",
+  npm_config_update_notifier: "false",
+});
+
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, "");
+
+/**
+ * Starts a process in its own group, collecting its output. `exited` resolves with
+ * `{ code, signal }`; `stop()` kills the whole group and waits for the exit.
+ */
+export function start(command, args, { cwd, env = {}, timeout } = {}) {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...baseEnv(), ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  let output = "";
+  const listeners = new Set();
+  const onData = (chunk) => {
+    output += stripAnsi(chunk.toString());
+    for (const l of listeners) l();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exited = new Promise((resolve) => {
+    child.on("close", (code, signal) => {
+      live.delete(child);
+      for (const l of listeners) l();
+      resolve({ code, signal });
+    });
+    child.on("error", (error) => {
+      live.delete(child);
+      output += `\n[spawn error] ${error.message}\n`;
+      resolve({ code: -1, signal: null });
+    });
+  });
+  let timer;
+  if (timeout) {
+    timer = setTimeout(() => {
+      output += `\n[harness] killed after ${timeout} ms\n`;
+      killGroup(child);
+    }, timeout);
+    timer.unref();
+    exited.then(() => clearTimeout(timer));
+  }
+  const proc = {
+    child,
+    exited,
+    get output() {
+      return output;
+    },
+    /** The output written after `mark` (a previous `output.length`). */
+    since(mark) {
+      return output.slice(mark);
+    },
+    /** Waits until `pattern` matches the output (from `from` on); rejects on exit or timeout. */
+    waitFor(pattern, { timeout = 60_000, from = 0 } = {}) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = output.slice(from).match(pattern);
+          if (m) return done(() => resolve(m));
+          if (child.exitCode !== null || child.signalCode !== null || !live.has(child)) {
+            return done(() => reject(new Error(`process exited before ${pattern}:\n${tail(output)}`)));
+          }
+        };
+        const t = setTimeout(() => done(() => reject(new Error(`timed out after ${timeout} ms waiting for ${pattern}:\n${tail(output)}`))), timeout);
+        const done = (f) => {
+          clearTimeout(t);
+          listeners.delete(check);
+          f();
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop() {
+      killGroup(child);
+      await exited;
+    },
+  };
+  return proc;
+}
+
+export function tail(s, n = 4000) {
+  return s.length > n ? "…" + s.slice(-n) : s;
+}
+
+/** Runs a command to completion (with a timeout); resolves with `{ code, output }`. */
+export async function run(command, args, opts = {}) {
+  const p = start(command, args, { timeout: 180_000, ...opts });
+  const { code, signal } = await p.exited;
+  return { code, signal, output: p.output };
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Lock: one astro process tree at a time across test files.
+
+const lockDir = join(toolsDir, "astro-fixtures.lock");
+let lockHeld = false;
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+
+async function acquireLock() {
+  if (lockHeld) return;
+  mkdirSync(toolsDir, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, "pid"), String(process.pid));
+      lockHeld = true;
+      return;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(join(lockDir, "pid"), "utf8"));
+      } catch {}
+      if (Number.isFinite(owner) && owner > 0 && !pidAlive(owner)) {
+        rmSync(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      await sleep(500);
+    }
+  }
+}
+
+function releaseLock() {
+  if (!lockHeld) return;
+  lockHeld = false;
+  rmSync(lockDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------
+// Workspace
+
+let packed;
+
+/** Packs the repository (built beforehand) once per test process; returns the tarball path. */
+function pack() {
+  if (packed) return packed;
+  const dir = join(toolsDir, "pack");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: repoRoot, encoding: "utf8", env: baseEnv() });
+  const file = readdirSync(dir).find((f) => f.endsWith(".tgz"));
+  if (r.status !== 0 || !file) throw new Error(`npm pack failed:\n${r.stdout}\n${r.stderr}`);
+  packed = join(dir, file);
+  return packed;
+}
+
+function npm(args, cwd) {
+  const r = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd,
+    encoding: "utf8",
+    env: baseEnv(),
+    timeout: 600_000,
+  });
+  if (r.status !== 0) throw new Error(`npm ${args.join(" ")} failed in ${cwd}:\n${r.stdout}\n${r.stderr}`);
+}
+
+const sha = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+/**
+ * The workspace for `spec` (ASTRO7 / ASTRO6), installed and with the current package.
+ * Takes the cross-file lock for the rest of this process.
+ */
+export async function workspace(spec) {
+  await acquireLock();
+  const dir = join(toolsDir, `fixtures-${spec.name}`);
+  const tarball = pack();
+  const manifest = {
+    name: `fixtures-${spec.name}`,
+    private: true,
+    type: "module",
+    dependencies: { ...spec.dependencies, "@astrojs/db": `file:${TARBALL}` },
+  };
+  const stampFile = join(dir, ".stamp.json");
+  const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, "utf8")) : {};
+  const deps = JSON.stringify(manifest.dependencies);
+  const hash = sha(tarball);
+  if (stamp.deps !== deps || !existsSync(join(dir, "node_modules", "astro"))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    cpSync(tarball, join(dir, TARBALL));
+    writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
+    npm(["install"], dir);
+    writeFileSync(stampFile, JSON.stringify({ deps, tarball: hash }));
+  } else if (stamp.tarball !== hash || !existsSync(join(dir, "node_modules", "@astrojs", "db", "package.json"))) {
+    cpSync(tarball, join(dir, TARBALL));
+    npm(["install", `./${TARBALL}`], dir);
+    writeFileSync(stampFile, JSON.stringify({ deps, tarball: hash }));
+  }
+  return { dir, name: spec.name, astroBin: join(dir, "node_modules", "astro", "bin", "astro.mjs") };
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+
+/**
+ * A fresh copy of `__test__/fixtures/<name>` inside the workspace (as `<as ?? name>`).
+ * `files` adds or overrides files ({ "db/seed.ts": "…" }).
+ */
+export function fixture(ws, name, { as, files = {} } = {}) {
+  const root = join(ws.dir, as ?? name);
+  rmSync(root, { recursive: true, force: true });
+  cpSync(join(fixturesSrc, name), root, { recursive: true });
+  const project = new Project(ws, root);
+  for (const [file, content] of Object.entries(files)) project.write(file, content);
+  return project;
+}
+
+export class Project {
+  constructor(ws, root) {
+    this.ws = ws;
+    this.root = root;
+  }
+  path(file) {
+    return join(this.root, file);
+  }
+  write(file, content) {
+    const p = this.path(file);
+    mkdirSync(join(p, ".."), { recursive: true });
+    writeFileSync(p, content);
+  }
+  read(file) {
+    return readFileSync(this.path(file), "utf8");
+  }
+  exists(file) {
+    return existsSync(this.path(file));
+  }
+  remove(file) {
+    rmSync(this.path(file), { recursive: true, force: true });
+  }
+
+  /** Runs `astro <args>` to completion. */
+  astro(args, { env, timeout = 240_000 } = {}) {
+    return run(process.execPath, [this.ws.astroBin, ...args], { cwd: this.root, env, timeout });
+  }
+
+  /** `astro build`; throws with the output when it fails unless `expectFailure`. */
+  async build({ env, expectFailure = false } = {}) {
+    const r = await this.astro(["build"], { env });
+    if (!expectFailure && r.code !== 0) throw new Error(`astro build failed (${r.code}):\n${tail(r.output, 8000)}`);
+    return r;
+  }
+
+  /**
+   * Starts `astro dev` on a free port and waits until it is ready. Registers teardown on
+   * `t` (a test context) when given.
+   */
+  async dev(t, { env, timeout = 90_000 } = {}) {
+    const port = await freePort();
+    const proc = start(process.execPath, [this.ws.astroBin, "dev", "--port", String(port), "--host", "127.0.0.1"], { cwd: this.root, env });
+    const server = new Server(proc, `http://127.0.0.1:${port}`);
+    t?.after(() => server.stop());
+    try {
+      await proc.waitFor(/ready in|Local\s+http/i, { timeout });
+      const m = await proc.waitFor(/Local\s+(http:\/\/\S+)/, { timeout: 10_000 }).catch(() => null);
+      if (m) server.url = m[1].replace(/\/$/, "").replace("localhost", "127.0.0.1");
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
+    return server;
+  }
+
+  /** Starts the node adapter's standalone server of a server build. */
+  async serve(t, { env, timeout = 30_000 } = {}) {
+    const port = await freePort();
+    const proc = start(process.execPath, [join(this.root, "dist", "server", "entry.mjs")], {
+      cwd: this.root,
+      env: { HOST: "127.0.0.1", PORT: String(port), ...env },
+    });
+    const server = new Server(proc, `http://127.0.0.1:${port}`);
+    t?.after(() => server.stop());
+    try {
+      await server.waitUntilResponding(timeout);
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
+    return server;
+  }
+}
+
+export class Server {
+  constructor(proc, url) {
+    this.proc = proc;
+    this.url = url;
+  }
+  get output() {
+    return this.proc.output;
+  }
+  waitFor(pattern, opts) {
+    return this.proc.waitFor(pattern, opts);
+  }
+  async waitUntilResponding(timeout) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      try {
+        await fetch(this.url + "/", { signal: AbortSignal.timeout(2000) });
+        return;
+      } catch (e) {
+        if (this.proc.child.exitCode !== null || !live.has(this.proc.child)) throw new Error(`server exited:\n${tail(this.output)}`);
+        if (Date.now() > deadline) throw new Error(`server not responding after ${timeout} ms:\n${tail(this.output)}`);
+        await sleep(200);
+      }
+    }
+  }
+  /** fetch() against the server, with a timeout; resolves with `{ status, text, headers }`. */
+  async fetch(path, init = {}) {
+    const res = await fetch(this.url + path, { redirect: "manual", signal: AbortSignal.timeout(30_000), ...init });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  }
+  async json(path, init) {
+    const r = await this.fetch(path, init);
+    try {
+      return { ...r, body: JSON.parse(r.text) };
+    } catch {
+      throw new Error(`${path} answered ${r.status} with non-JSON:\n${tail(r.text, 2000)}\n--- server output:\n${tail(this.output)}`);
+    }
+  }
+  /** Polls `path` until `predicate(response)` holds. */
+  async poll(path, predicate, { timeout = 60_000, interval = 300 } = {}) {
+    const deadline = Date.now() + timeout;
+    let last;
+    for (;;) {
+      try {
+        last = await this.fetch(path);
+        if (predicate(last)) return last;
+      } catch (e) {
+        last = { error: String(e) };
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`poll ${path} timed out; last: ${tail(JSON.stringify(last), 2000)}\n--- server output:\n${tail(this.output)}`);
+      }
+      await sleep(interval);
+    }
+  }
+  stop() {
+    return this.proc.stop();
+  }
+}
+
+/** Counts the matches of `pattern` (a global RegExp) in `text`. */
+export function count(text, pattern) {
+  return (text.match(pattern) ?? []).length;
+}
