@@ -122,6 +122,11 @@ function normalize(stmtOrSql: InStatement, args?: InArgs): [string, InArgs | und
  */
 export const SCOPE = Symbol.for("@astrojs/db:scope");
 
+/** Internal: the bulk insert path (see `Conn.insertRows`), for clients that have one. */
+export const INSERT_ROWS = Symbol.for("@astrojs/db:insert-rows");
+
+export type InsertRows = (sql: string, values: unknown[], width: number) => ResultSet;
+
 export interface Scope {
   begin(): void;
   end(commit: boolean): void;
@@ -160,6 +165,8 @@ export class LocalClient implements Client {
     const [sql, a] = normalize(stmtOrSql, args);
     return this.#conns.main().execute(sql, a, this.#intMode);
   }
+
+  readonly [INSERT_ROWS]: InsertRows = (sql, values, width) => this.#conns.main().insertRows(sql, values, width, this.#intMode);
 
   async batch(stmts: Stmt[], mode: TransactionMode = "deferred"): Promise<ResultSet[]> {
     return this.#conns.main().batch(stmts, this.#intMode, beginStatement(mode));

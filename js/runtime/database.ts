@@ -1,6 +1,8 @@
 import * as driverCore from "drizzle-orm/libsql/driver-core";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
+import { INSERT_ROWS, type InsertRows } from "../client/local.js";
+import { enableFastInserts } from "./fast-insert.js";
 import type { Client } from "../client/types.js";
 import type { Database } from "./index.js";
 
@@ -10,7 +12,10 @@ const construct = (driverCore as unknown as { construct: (client: unknown) => Da
 
 /** A Drizzle database over our native client. */
 export function createDatabase(client: Client): Database {
-  return construct(client);
+  const db = construct(client);
+  const insertRows = (client as { [INSERT_ROWS]?: InsertRows })[INSERT_ROWS];
+  if (typeof insertRows === "function") enableFastInserts(db, insertRows);
+  return db;
 }
 
 /** A Drizzle database on a local file, given as a `file:` URL or a path. */

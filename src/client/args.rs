@@ -78,6 +78,25 @@ fn bind_positional(js: Js, stmt: &mut Statement, args: napi_value, mode: IntMode
     Ok(())
 }
 
+/// Binds `width` values of `values` starting at `start` to parameters 1..=width: one row of
+/// a bulk insert read straight from a flat JS array.
+pub fn bind_row(
+    js: Js,
+    stmt: &mut Statement,
+    values: napi_value,
+    start: u32,
+    width: u32,
+    mode: IntMode,
+    buf: &mut Vec<u8>,
+) -> Result<(), Failure> {
+    for i in 0..width {
+        let value = js.get_element(values, start + i)?;
+        let arg = convert(js, value, mode, buf)?;
+        bind_one(stmt, i as usize + 1, arg, buf)?;
+    }
+    Ok(())
+}
+
 fn bind_named(js: Js, stmt: &mut Statement, args: napi_value, mode: IntMode, buf: &mut Vec<u8>) -> Result<(), Failure> {
     let keys = js.keys(args)?;
     let len = js.array_len(keys)?;

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::sys::napi_value;
 use napi_derive::napi;
 
-use super::args::{bind_args, IntMode, REQUIRE_TRANSACTION};
+use super::args::{bind_args, bind_row, IntMode, REQUIRE_TRANSACTION};
 use super::error::Failure;
 use super::raw::Js;
 use super::results;
@@ -120,6 +120,27 @@ impl NativeConnection {
             }
         }
         wrap(js, Ok(out), None)
+    }
+
+    /// Runs the one-row statement `sql` (an `INSERT … VALUES (?, …)` with `width`
+    /// parameters) once per row of `values`, a flat array of `rows × width` values, inside
+    /// a savepoint: all rows or none. Reports `[rowsAffected, lastInsertRowid]` through the
+    /// result buffer, like `execute` does for writes. This is the bulk path for seeds: no
+    /// SQL text is built per row and the statement is prepared once.
+    #[napi(catch_unwind)]
+    pub fn insert_rows(
+        &mut self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] sql: Unknown<'_>,
+        #[napi(ts_arg_type = "unknown[]")] values: Unknown<'_>,
+        width: u32,
+        int_mode: u32,
+    ) -> Result<()> {
+        let js = Js::new(env.raw());
+        let mut text = std::mem::take(&mut self.sql);
+        let out = self.insert_rows_with(js, sql.raw(), &mut text, values.raw(), width, IntMode::from_code(int_mode));
+        self.sql = text;
+        out.map_err(|f| f.throw(js, None))
     }
 
     /// Runs every statement of a SQL script; returns nothing.
@@ -234,6 +255,80 @@ impl NativeConnection {
             js.set_element(out, i, result).map_err(|e| (e.into(), Some(i)))?;
         }
         Ok(out)
+    }
+
+    fn insert_rows_with(
+        &mut self,
+        js: Js,
+        sql_v: napi_value,
+        text: &mut Vec<u8>,
+        values: napi_value,
+        width: u32,
+        mode: IntMode,
+    ) -> std::result::Result<(), Failure> {
+        js.get_string_into(sql_v, text)?;
+        let sql = std::str::from_utf8(text).map_err(|_| Failure::Js(js.throw_type_error("SQL is not valid UTF-8")))?;
+        let len = js.array_len(values)?;
+        if width == 0 || len % width != 0 {
+            return Err(Failure::Js(js.throw_range_error("insertRows: values must hold whole rows of `width` values")));
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        self.script("SAVEPOINT astro_db_insert")?;
+        let result = self.insert_each(js, sql, values, len / width, width, mode, &mut buf);
+        self.buf = buf;
+        match result {
+            Ok((affected, last)) => {
+                self.script("RELEASE astro_db_insert")?;
+                if let Some(meta) = self.meta.as_mut() {
+                    // SAFETY: written on the JS thread while no JS runs.
+                    let slots = unsafe { meta.as_mut() };
+                    if slots.len() >= 2 {
+                        slots[0] = affected;
+                        slots[1] = last;
+                    }
+                }
+                Ok(())
+            }
+            Err(f) => {
+                let _ = self.script("ROLLBACK TO astro_db_insert");
+                let _ = self.script("RELEASE astro_db_insert");
+                Err(f)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_each(
+        &mut self,
+        js: Js,
+        sql: &str,
+        values: napi_value,
+        rows: u32,
+        width: u32,
+        mode: IntMode,
+        buf: &mut Vec<u8>,
+    ) -> std::result::Result<(i64, i64), Failure> {
+        let conn = self.conn()?;
+        let mut cached = conn.acquire(sql)?.ok_or_else(|| SqliteError::new(0, "not an error"))?;
+        if cached.stmt.parameter_count() != width as usize || cached.stmt.column_count() != 0 {
+            conn.release(cached);
+            return Err(Failure::Js(js.throw_range_error("insertRows: the statement must take exactly `width` parameters and return no rows")));
+        }
+        let mut affected = 0i64;
+        let mut outcome = Ok(());
+        for r in 0..rows {
+            outcome = bind_row(js, &mut cached.stmt, values, r * width, width, mode, buf).and_then(|()| {
+                while cached.stmt.step()? {}
+                Ok(())
+            });
+            cached.stmt.reset();
+            if outcome.is_err() {
+                break;
+            }
+            affected += conn.changes();
+        }
+        conn.release(cached);
+        outcome.map(|()| (affected, conn.last_insert_rowid()))
     }
 
     fn script(&mut self, sql: &str) -> std::result::Result<(), Failure> {

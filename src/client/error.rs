@@ -54,7 +54,8 @@ impl Failure {
     }
 }
 
-fn build_error(
+/// Creates (without throwing) an `Error` carrying `code` and the optional libSQL fields.
+pub(crate) fn build_error(
     js: Js,
     code: &str,
     extended: Option<&str>,

@@ -4,9 +4,11 @@ mod args;
 mod connection;
 mod error;
 mod raw;
+mod remote;
 mod results;
 
 pub use connection::NativeConnection;
+pub use remote::{NativeRemote, NativeRemoteStream};
 pub(crate) use raw::Js;
 
 /// Throws a JS `Error` with a libSQL-style `code` (e.g. `ASTRO_DB_DATA_LOSS`).

@@ -52,6 +52,10 @@ impl Js {
         out!(napi_create_double(self.env, v))
     }
 
+    pub fn boolean(&self, v: bool) -> Result<napi_value> {
+        out!(napi_get_boolean(self.env, v))
+    }
+
     pub fn bigint(&self, v: i64) -> Result<napi_value> {
         out!(napi_create_bigint_int64(self.env, v))
     }
@@ -227,6 +231,17 @@ impl Js {
 
     pub fn get_property(&self, object: napi_value, key: napi_value) -> Result<napi_value> {
         out!(napi_get_property(self.env, object, key))
+    }
+
+    /// `String(v)`, running the value's `toString`.
+    pub fn coerce_to_string(&self, v: napi_value) -> Result<napi_value> {
+        out!(napi_coerce_to_string(self.env, v))
+    }
+
+    /// Creates (without throwing) a `RangeError`.
+    pub fn range_error(&self, msg: &str) -> Result<napi_value> {
+        let msg = self.string(msg.as_bytes())?;
+        out!(napi_create_range_error(self.env, ptr::null_mut(), msg))
     }
 
     /// Throws a `TypeError` and returns the error that tells napi-rs one is pending.

@@ -1,0 +1,95 @@
+// The bulk insert path must be indistinguishable from Drizzle's own, except in speed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { drizzle } from "drizzle-orm/libsql";
+import { sql } from "drizzle-orm";
+import { asDrizzleTable, createDatabase } from "@astrojs/db/runtime";
+import { createClient } from "@astrojs/db/client";
+import { getDbError } from "@astrojs/db/dist/runtime/virtual.js";
+
+const NOW = { __serializedSQL: true, sql: "CURRENT_TIMESTAMP" };
+const Author = asDrizzleTable("Author", { columns: { id: { type: "number", schema: { primaryKey: true } }, name: { type: "text", schema: { unique: true } } } });
+const Post = asDrizzleTable("Post", {
+  columns: {
+    authorId: { type: "number", schema: { references: { type: "number", schema: { name: "id", collection: "Author" } } } },
+    title: { type: "text", schema: { enum: ["a", "b"] } },
+    body: { type: "text", schema: { optional: true } },
+    published: { type: "date", schema: { default: NOW } },
+    edited: { type: "date", schema: { optional: true } },
+    meta: { type: "json", schema: { default: { tags: [] } } },
+    draft: { type: "boolean", schema: { default: true } },
+    score: { type: "number", schema: { default: 7 } },
+  },
+});
+const DDL = `
+  create table Author (id integer primary key, name text not null unique);
+  create table Post (_id integer primary key, authorId integer not null references Author(id), title text not null,
+    body text, published text not null default CURRENT_TIMESTAMP, edited text, meta text not null, draft integer not null, score integer not null);`;
+
+async function both() {
+  const fastClient = createClient({ url: ":memory:" });
+  const plainClient = createClient({ url: ":memory:" });
+  for (const c of [fastClient, plainClient]) await c.executeMultiple(DDL);
+  // createDatabase enables the bulk path; drizzle() over the same kind of client does not.
+  return { fast: createDatabase(fastClient), plain: drizzle(plainClient), fastClient, plainClient };
+}
+
+const rows = () => [
+  { authorId: 1, title: "a", body: "x", edited: new Date("2024-05-01T10:00:00.000Z"), meta: { n: 1 }, draft: false },
+  { authorId: 1, title: "b" },
+  { authorId: 2, title: "a", score: 3, body: null },
+];
+
+const snapshot = async (client) =>
+  (await client.execute("select _id, authorId, title, body, typeof(published) pt, edited, meta, draft, score from Post order by _id")).rows.map((r) => ({ ...r }));
+
+test("same rows, same result shape as Drizzle's insert", async () => {
+  const { fast, plain, fastClient, plainClient } = await both();
+  for (const db of [fast, plain]) await db.insert(Author).values([{ id: 1, name: "Ann" }, { id: 2, name: "Bob" }]);
+  const a = await fast.insert(Post).values(rows());
+  const b = await plain.insert(Post).values(rows());
+  assert.equal(a.rowsAffected, b.rowsAffected);
+  assert.equal(a.lastInsertRowid, b.lastInsertRowid);
+  assert.deepStrictEqual(await snapshot(fastClient), await snapshot(plainClient));
+  const [first] = await fast.select().from(Post).limit(1);
+  assert.ok(first.published instanceof Date);
+  assert.deepStrictEqual(first.meta, { n: 1 });
+  assert.equal(first.draft, false);
+});
+
+test("returning(), conflict clauses and batches still go through Drizzle", async () => {
+  const { fast } = await both();
+  const inserted = await fast.insert(Author).values({ id: 1, name: "Ann" }).returning();
+  assert.deepStrictEqual(inserted, [{ id: 1, name: "Ann" }]);
+  await fast.insert(Author).values({ id: 1, name: "Ann" }).onConflictDoNothing();
+  const [r1, r2] = await fast.batch([fast.insert(Author).values({ id: 2, name: "Bob" }), fast.select().from(Author)]);
+  assert.equal(r1.rowsAffected, 1);
+  assert.equal(r2.length, 2);
+  assert.equal(fast.insert(Author).values({ id: 9, name: "Z" }).toSQL().sql.startsWith("insert into"), true);
+  assert.throws(() => fast.insert(Author).values([]));
+});
+
+test("a failing row fails the whole insert, with the database's error", async () => {
+  const { fast, fastClient } = await both();
+  await fast.insert(Author).values({ id: 1, name: "Ann" });
+  const err = await fast
+    .insert(Post)
+    .values([{ authorId: 1, title: "a" }, { authorId: 99, title: "b" }])
+    .then(() => null, (e) => e);
+  assert.ok(err, "the insert should fail");
+  assert.equal(getDbError(err)?.code, "SQLITE_CONSTRAINT");
+  assert.equal(getDbError(err)?.extendedCode, "SQLITE_CONSTRAINT_FOREIGNKEY");
+  assert.equal((await fastClient.execute("select count(*) n from Post")).rows[0].n, 0);
+});
+
+test("SQL values and mixed defaults fall back to Drizzle and still work", async () => {
+  const { fast, fastClient } = await both();
+  await fast.insert(Author).values({ id: 1, name: "Ann" });
+  await fast.insert(Post).values([
+    { authorId: 1, title: "a", published: sql`'2020-01-01 00:00:00'` },
+    { authorId: 1, title: "b" },
+  ]);
+  const r = await fastClient.execute("select published from Post order by _id");
+  assert.equal(r.rows[0].published, "2020-01-01 00:00:00");
+  assert.match(String(r.rows[1].published), /^\d{4}-\d{2}-\d{2} /);
+});
