@@ -1,0 +1,82 @@
+// Seeding on Astro 7: a project without a seed, and a failing seed in dev (the log names the
+// file and the cause, the database is left empty but valid, fixing the file recovers).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ASTRO7, fixture, workspace } from "./harness.mjs";
+
+const GOOD_SEED = readFileSync(new URL("../fixtures/basics/db/seed.ts", import.meta.url), "utf8");
+
+const THROWING_SEED = `import { Author, db } from "astro:db";
+export default async function seed() {
+  await db.insert(Author).values([{ id: 1, name: "Kasim" }]);
+  throw new Error("boom from the seed");
+}
+`;
+
+const FK_SEED = `import { Author, Comment, db } from "astro:db";
+export default async function seed() {
+  await db.insert(Author).values([{ id: 1, name: "Kasim" }]);
+  await db.insert(Comment).values([{ authorId: 99, body: "orphan" }]);
+}
+`;
+
+test("no seed: dev creates the tables, nothing seeded; build works", { timeout: 240_000 }, async (t) => {
+  const ws = await workspace(ASTRO7);
+  const p = fixture(ws, "basics", { as: "no-seed" });
+  p.remove("db/seed.ts");
+  const dev = await p.dev(t);
+  await dev.waitFor(/New local database created\./);
+  assert.deepEqual((await dev.json("/api/counts.json")).body, { authors: 0, comments: 0 });
+  const page = await dev.fetch("/");
+  assert.equal(page.status, 200);
+  assert.doesNotMatch(page.text, /class="comment"/);
+  assert.doesNotMatch(dev.output, /Seeded database|Failed to seed/);
+  await dev.stop();
+  assert.ok(!p.exists("db/seed.ts"), "no seed file is scaffolded when db/ exists");
+
+  const { output } = await p.build();
+  assert.doesNotMatch(output, /Seeded database/);
+  assert.deepEqual(JSON.parse(p.read("dist/api/counts.json")), { authors: 0, comments: 0 });
+});
+
+test("seed failure in dev: clear log, empty-but-valid database, recovery when fixed", { timeout: 240_000 }, async (t) => {
+  const ws = await workspace(ASTRO7);
+  const p = fixture(ws, "basics", { as: "seed-failure", files: { "db/seed.ts": THROWING_SEED } });
+  const dev = await p.dev(t);
+  const failed = await dev.waitFor(/Failed to seed[^\n]*\n[^\n]*/);
+  assert.match(failed[0], /db\/seed\.ts/);
+  assert.match(failed[0], /boom from the seed/);
+  // The server stays up; tables exist and hold no rows (the author insert was rolled back).
+  assert.deepEqual((await dev.json("/api/counts.json")).body, { authors: 0, comments: 0 });
+  assert.equal((await dev.fetch("/")).status, 200);
+
+  // A constraint violation: the statement's error and the hint.
+  // (Vite's watcher drops a second change to a file within 50 ms: pause between edits.)
+  await sleep(300);
+  let mark = dev.output.length;
+  p.write("db/seed.ts", FK_SEED);
+  const fk = await dev.waitFor(/Failed to seed[\s\S]*?Hint:[^\n]*/, { from: mark });
+  assert.match(fk[0], /db\/seed\.ts/);
+  assert.match(fk[0], /FOREIGN KEY constraint failed/);
+  assert.deepEqual((await dev.json("/api/counts.json")).body, { authors: 0, comments: 0 });
+
+  // Fixing the file re-seeds while dev runs.
+  await sleep(300);
+  mark = dev.output.length;
+  p.write("db/seed.ts", GOOD_SEED);
+  await dev.waitFor(/Seeded database\./, { from: mark });
+  await dev.poll("/api/counts.json", (r) => r.text === JSON.stringify({ authors: 2, comments: 2 }));
+  const page = await dev.fetch("/");
+  assert.match(page.text, /Kasim: Hope you like Astro DB!/);
+});
+
+test("seed failure in build: the build stops with the seed file and the cause", { timeout: 120_000 }, async () => {
+  const ws = await workspace(ASTRO7);
+  const p = fixture(ws, "basics", { as: "seed-failure-build", files: { "db/seed.ts": THROWING_SEED } });
+  const r = await p.build({ expectFailure: true });
+  assert.notEqual(r.code, 0, r.output);
+  assert.match(r.output, /db\/seed\.ts/);
+  assert.match(r.output, /boom from the seed/);
+});
