@@ -55,8 +55,12 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
+// The inherited environment, without the variables the tests set themselves.
+const inherited = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(ASTRO_DATABASE_FILE|ASTRO_DB_|ASTRO_STUDIO_|HOST$|PORT$)/.test(k)));
+
 const baseEnv = () => ({
-  ...process.env,
+  ...inherited(),
   ASTRO_TELEMETRY_DISABLED: "1",
   NO_COLOR: "1",
   FORCE_COLOR: "0",
@@ -73,7 +77,7 @@ const stripAnsi = (s) => s.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, "");
 export function start(command, args, { cwd, env = {}, timeout } = {}) {
   const child = spawn(command, args, {
     cwd,
-    env: { ...baseEnv(), ...env },
+    env: Object.fromEntries(Object.entries({ ...baseEnv(), ...env }).filter(([, v]) => v !== undefined)),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -280,13 +284,16 @@ export async function workspace(spec) {
 // Fixtures
 
 /**
- * A fresh copy of `__test__/fixtures/<name>` inside the workspace (as `<as ?? name>`).
+ * A fresh copy of `__test__/fixtures/<name>` inside the workspace (as `<as ?? name>`); with an
+ * array of names, the fixtures are copied over each other in order.
  * `files` adds or overrides files ({ "db/seed.ts": "…" }).
  */
 export function fixture(ws, name, { as, files = {} } = {}) {
-  const root = join(ws.dir, as ?? name);
+  // An array layers fixtures: later ones add or replace files of earlier ones.
+  const layers = Array.isArray(name) ? name : [name];
+  const root = join(ws.dir, as ?? layers.at(-1));
   rmSync(root, { recursive: true, force: true });
-  cpSync(join(fixturesSrc, name), root, { recursive: true });
+  for (const layer of layers) cpSync(join(fixturesSrc, layer), root, { recursive: true });
   const project = new Project(ws, root);
   for (const [file, content] of Object.entries(files)) project.write(file, content);
   return project;
