@@ -31,6 +31,14 @@ export declare class NativeConnection {
    * statements join the transaction already open. A failure carries `statementIndex`.
    */
   batch(stmts: Array<string | [string, unknown?] | { sql: string; args?: unknown }>, intMode: number, begin?: string | undefined | null): Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]>
+  /**
+   * Runs the one-row statement `sql` (an `INSERT … VALUES (?, …)` with `width`
+   * parameters) once per row of `values`, a flat array of `rows × width` values, inside
+   * a savepoint: all rows or none. Reports `[rowsAffected, lastInsertRowid]` through the
+   * result buffer, like `execute` does for writes. This is the bulk path for seeds: no
+   * SQL text is built per row and the statement is prepared once.
+   */
+  insertRows(sql: string, values: unknown[], width: number, intMode: number): void
   /** Runs every statement of a SQL script; returns nothing. */
   executeMultiple(sql: string): void
   /** True while a transaction is open on this connection. */
@@ -40,6 +48,48 @@ export declare class NativeConnection {
   /** Milliseconds to wait for a lock held by another connection before `SQLITE_BUSY`. */
   setBusyTimeout(ms: number): void
   /** Closes the connection; an open transaction is rolled back. Idempotent. */
+  close(): void
+}
+
+/** A client of one libSQL server over HTTP(S) (Hrana 3). Nothing is sent until a stream is used. */
+export declare class NativeRemote {
+  /**
+   * Prepares a client for the base URL `url` (`http://` or `https://`, optionally with a
+   * path prefix) and an optional bearer token. Fails with `URL_INVALID` on a malformed URL.
+   */
+  static connect(url: string, authToken?: string | undefined | null): NativeRemote
+  /** The server's base URL (never holds credentials). */
+  get url(): string
+  /** A new stream: the unit that holds a server-side connection (and a transaction) across requests. */
+  openStream(): NativeRemoteStream
+  /** Drops idle connections; streams still open finish their requests. */
+  close(): void
+}
+
+/** One Hrana stream. Calls on a stream run one after another, in call order. */
+export declare class NativeRemoteStream {
+  /**
+   * Runs one statement (`sql`, `[sql, args]` or `{ sql, args }`); `close` ends the stream in
+   * the same request. Resolves to a result tuple or to an `Error` with `code`.
+   */
+  execute(stmt: unknown, intMode: number, close: boolean): Promise<[string[], string[], Record<string, unknown>[], number, bigint | undefined] | Error>
+  /**
+   * Runs `stmts` as one atomic batch opened with `begin` (e.g. `BEGIN IMMEDIATE`); with
+   * `foreignKeysOff`, inside `PRAGMA foreign_keys=off/on` (for `migrate`). Resolves to the
+   * results or to an `Error` with `code` and, for a failing statement, `statementIndex`.
+   */
+  batch(stmts: Array<string | [string, unknown?] | { sql: string; args?: unknown }>, intMode: number, begin: string, foreignKeysOff: boolean, close: boolean): Promise<Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]> | Error>
+  /**
+   * Runs `stmts` inside this stream's interactive transaction, each only if the one before
+   * succeeded and the transaction is still open; `begin` opens the transaction first (the
+   * transaction's first call). A failed `BEGIN` resolves to an `Error` with `fatal: true`.
+   */
+  transactionBatch(stmts: Array<string | [string, unknown?] | { sql: string; args?: unknown }>, intMode: number, begin?: string | undefined | null): Promise<Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]> | Error>
+  /** Runs a SQL script, after `begin` when given. Resolves to `undefined` or an `Error`. */
+  sequence(sql: string, begin: string | undefined | null, close: boolean): Promise<undefined | Error>
+  /** True once the stream was closed, by `close()`, by the server or by a failed request. */
+  get closed(): boolean
+  /** Closes the stream (the server is told in the background). Idempotent. */
   close(): void
 }
 

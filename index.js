@@ -773,8 +773,10 @@ if (
   }
 }
 
-const { NativeConnection, ServerHandle, createAuthToken, createTablesSql, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, ServerHandle, createAuthToken, createTablesSql, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
+export { NativeRemote }
+export { NativeRemoteStream }
 export { ServerHandle }
 export { createAuthToken }
 export { createTablesSql }
