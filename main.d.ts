@@ -1,5 +1,5 @@
 // Types of the package entry: the integration, plus the `astro:db` module declaration.
 import "./virtual.js";
 
-export { default } from "./dist/index.js";
+export { default, cli } from "./dist/index.js";
 export type { AstroDBConfig, TableConfig } from "./dist/index.js";
