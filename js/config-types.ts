@@ -77,8 +77,20 @@ export interface TableConfig<TColumns extends ColumnsConfig = ColumnsConfig> {
   deprecated?: boolean;
 }
 
+/**
+ * A table as `defineDb` accepts it. Deliberately not `TableConfig<ColumnsConfig>`: the
+ * column names in `indexes` and `foreignKeys` make `TableConfig` contravariant in its
+ * columns, so a specific table would not be assignable to it.
+ */
+export interface AnyTableConfig {
+  columns: ColumnsConfig;
+  indexes?: Array<{ on: MaybeArray<string>; unique?: boolean; name?: string }> | Record<string, { on: MaybeArray<string>; unique?: boolean }>;
+  foreignKeys?: Array<{ columns: MaybeArray<string>; references: () => MaybeArray<NumberColumnInput | TextColumnInput> }>;
+  deprecated?: boolean;
+}
+
 export interface DBConfigInput {
-  tables?: Record<string, TableConfig>;
+  tables?: Record<string, AnyTableConfig>;
 }
 
 /** A table as stored in a snapshot (what `asDrizzleTable` receives from generated code). */
