@@ -62,6 +62,12 @@ export declare class NativeRemote {
   get url(): string
   /** A new stream: the unit that holds a server-side connection (and a transaction) across requests. */
   openStream(): NativeRemoteStream
+  /**
+   * Treats this server as the sync server of an embedded replica: sends the replication
+   * handshake (`offline`: the sync protocol's) and resolves to the `Error` the replica
+   * reports: `SYNC_SERVER_UNREACHABLE`, `REPLICATION_NOT_SUPPORTED`, or an auth failure.
+   */
+  probeReplication(offline: boolean): Promise<Error>
   /** Drops idle connections; streams still open finish their requests. */
   close(): void
 }

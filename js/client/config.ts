@@ -3,8 +3,35 @@ import type { Config, IntMode } from "./types.js";
 
 /** Where a client points, after the URL and options are checked. */
 export type Target =
-  | { kind: "memory"; intMode: IntMode; concurrency: number; timeout: number }
-  | { kind: "file"; path: string; intMode: IntMode; concurrency: number; timeout: number };
+  | { kind: "memory"; intMode: IntMode; concurrency: number; timeout: number; replica?: ReplicaOptions }
+  | { kind: "file"; path: string; intMode: IntMode; concurrency: number; timeout: number; replica?: ReplicaOptions }
+  | RemoteTarget;
+
+/** A local database file or an in-memory database. */
+export type LocalTarget = Exclude<Target, RemoteTarget>;
+
+/** A libSQL server, spoken to over HTTP(S) whatever the URL's scheme. */
+export interface RemoteTarget {
+  kind: "remote";
+  /** `http(s)://authority/path`: no credentials, no query. */
+  url: string;
+  authToken?: string;
+  /** What `client.protocol` reports, as `@libsql/client` would: `ws` for `libsql:`/`ws(s):` URLs. */
+  protocol: "http" | "ws";
+  intMode: IntMode;
+  concurrency: number;
+}
+
+/** The embedded-replica options of a local target, checked. */
+export interface ReplicaOptions {
+  /** The sync server's HTTP(S) base URL. */
+  syncUrl: string;
+  authToken?: string;
+  /** Seconds between background syncs, if any. */
+  syncInterval?: number;
+  readYourWrites: boolean;
+  offline: boolean;
+}
 
 const REMOTE_SCHEMES = new Set(["libsql", "http", "https", "ws", "wss"]);
 
@@ -49,24 +76,23 @@ export function resolveTarget(config: Config): Target {
   }
   const concurrency = positiveInt(config.concurrency, 20, "concurrency");
   const timeout = positiveInt(config.timeout, 0, "timeout");
-  if (config.syncUrl !== undefined) {
-    throw new LibsqlError("Embedded replicas (syncUrl) are not supported yet by @astrojs/db/client.", "URL_SCHEME_NOT_SUPPORTED");
+  const parts = url === ":memory:" ? undefined : splitUrl(url);
+  if (parts !== undefined && REMOTE_SCHEMES.has(parts.scheme)) {
+    return resolveRemote(config, url, parts, intMode, concurrency);
   }
   if (config.encryptionKey !== undefined) {
-    throw new LibsqlError("Encrypted databases (encryptionKey) are not supported yet by @astrojs/db/client.", "ENCRYPTION_NOT_SUPPORTED");
-  }
-  if (url === ":memory:") return { kind: "memory", intMode, concurrency, timeout };
-  const parts = splitUrl(url);
-  if (REMOTE_SCHEMES.has(parts.scheme)) {
     throw new LibsqlError(
-      `Remote databases (${parts.scheme}: URLs) are not supported yet by @astrojs/db/client; use a file: or :memory: URL.`,
-      "URL_SCHEME_NOT_SUPPORTED",
+      "Encrypted databases (encryptionKey) are not supported by this build of @astrojs/db/client: " +
+        "its SQLite has no cipher (libSQL's encryption needs SQLite3MultipleCiphers, built with cmake).",
+      "ENCRYPTION_KEY_NOT_SUPPORTED",
     );
   }
+  const replica = resolveReplica(config, intMode, concurrency);
+  if (parts === undefined) return { kind: "memory", intMode, concurrency, timeout, replica };
   for (const key of parts.query.keys()) {
     throw new LibsqlError(`Unsupported URL query parameter ${JSON.stringify(key)} in a local database URL.`, "URL_PARAM_NOT_SUPPORTED");
   }
-  if (parts.scheme === "memory") return { kind: "memory", intMode, concurrency, timeout };
+  if (parts.scheme === "memory") return { kind: "memory", intMode, concurrency, timeout, replica };
   if (parts.scheme !== "file") {
     throw new LibsqlError(
       `Unsupported URL scheme ${JSON.stringify(parts.scheme + ":")}: use "file:", ":memory:" or "memory:".`,
@@ -80,9 +106,9 @@ export function resolveTarget(config: Config): Target {
       "URL_INVALID",
     );
   }
-  if (parts.path === ":memory:") return { kind: "memory", intMode, concurrency, timeout };
+  if (parts.path === ":memory:") return { kind: "memory", intMode, concurrency, timeout, replica };
   if (parts.path === "") throw new LibsqlError(`The file URL ${JSON.stringify(url)} has no path.`, "URL_INVALID");
-  return { kind: "file", path: parts.path, intMode, concurrency, timeout };
+  return { kind: "file", path: parts.path, intMode, concurrency, timeout, replica };
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
@@ -91,4 +117,115 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
     throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected a non-negative integer`);
   }
   return value;
+}
+
+/** Checks a remote URL (`libsql:`, `http(s):`, `ws(s):`) and maps it to the HTTP(S) base URL we speak to. */
+function resolveRemote(
+  config: Config,
+  url: string,
+  parts: ReturnType<typeof splitUrl>,
+  intMode: IntMode,
+  concurrency: number,
+): RemoteTarget {
+  const shown = JSON.stringify(redact(url));
+  if (/#/.test(url)) throw new LibsqlError(`URL fragments are not supported in ${shown}.`, "URL_INVALID");
+  let authToken = config.authToken;
+  let tls: boolean | undefined = config.tls;
+  for (const [key, value] of parts.query) {
+    if (key === "authToken") {
+      authToken = value;
+    } else if (key === "tls") {
+      if (value !== "0" && value !== "1" && value !== "") {
+        throw new LibsqlError(`Unknown value for the "tls" query argument in ${shown}: use tls=0 or tls=1.`, "URL_INVALID");
+      }
+      tls = value !== "0";
+    } else {
+      throw new LibsqlError(
+        `Unsupported URL query parameter ${JSON.stringify(key)} in the remote URL ${shown} (supported: authToken, tls).`,
+        "URL_PARAM_NOT_SUPPORTED",
+      );
+    }
+  }
+  if (authToken !== undefined && typeof authToken !== "string") {
+    throw new TypeError("`authToken` must be a string");
+  }
+  const authority = parts.authority ?? "";
+  if (authority === "") {
+    throw new LibsqlError(`The URL ${shown} has no host: write it as ${parts.scheme}://host[:port].`, "URL_INVALID");
+  }
+  if (authority.includes("@")) {
+    throw new LibsqlError(
+      `The URL ${shown} carries credentials; pass the token as authToken (or ?authToken=) instead.`,
+      "URL_INVALID",
+    );
+  }
+  const port = /^(?:\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority);
+  if (port === null || port[1] === "" || (port[1] !== undefined && Number(port[1]) > 65535)) {
+    throw new LibsqlError(`The URL ${shown} has a malformed host or port.`, "URL_INVALID");
+  }
+  if (config.encryptionKey !== undefined) {
+    throw new LibsqlError("Encryption keys are not supported with a remote URL (the server owns the file).", "ENCRYPTION_KEY_NOT_SUPPORTED");
+  }
+  if (config.syncUrl !== undefined) {
+    throw new LibsqlError(
+      "syncUrl makes an embedded replica of a local file: use it with a file: URL, or use the remote URL alone.",
+      "URL_INVALID",
+    );
+  }
+  let secure: boolean;
+  if (parts.scheme === "libsql") {
+    secure = tls ?? true;
+    if (!secure && port[1] === undefined) {
+      throw new LibsqlError('A "libsql:" URL with ?tls=0 must specify an explicit port', "URL_INVALID");
+    }
+  } else {
+    secure = parts.scheme === "https" || parts.scheme === "wss";
+    if (tls === true && !secure) {
+      throw new LibsqlError(`A "${parts.scheme}:" URL cannot opt into TLS by using ?tls=1`, "URL_INVALID");
+    }
+    if (tls === false && secure) {
+      throw new LibsqlError(`A "${parts.scheme}:" URL cannot opt out of TLS by using ?tls=0`, "URL_INVALID");
+    }
+  }
+  const path = parts.path.replace(/\/+$/, "");
+  return {
+    kind: "remote",
+    url: `${secure ? "https" : "http"}://${authority}${encodeURI(path)}`,
+    authToken,
+    protocol: parts.scheme === "http" || parts.scheme === "https" ? "http" : "ws",
+    intMode,
+    concurrency,
+  };
+}
+
+/** Checks the embedded-replica options of a local URL: `syncUrl`, `syncInterval`, `readYourWrites`, `offline`. */
+function resolveReplica(config: Config, intMode: IntMode, concurrency: number): ReplicaOptions | undefined {
+  const { syncUrl, syncInterval, readYourWrites, offline } = config;
+  if (syncUrl === undefined) return undefined;
+  if (typeof syncUrl !== "string" || syncUrl === "") {
+    throw new LibsqlError("`syncUrl` must be the URL of the primary database, e.g. libsql://db.example.com.", "URL_INVALID");
+  }
+  const parts = splitUrl(syncUrl);
+  if (!REMOTE_SCHEMES.has(parts.scheme)) {
+    throw new LibsqlError(
+      `Unsupported syncUrl scheme ${JSON.stringify(parts.scheme + ":")}: use libsql:, https:, http:, wss: or ws:.`,
+      "URL_SCHEME_NOT_SUPPORTED",
+    );
+  }
+  const remote = resolveRemote({ url: syncUrl, authToken: config.authToken, tls: config.tls }, syncUrl, parts, intMode, concurrency);
+  if (syncInterval !== undefined && (typeof syncInterval !== "number" || !Number.isFinite(syncInterval) || syncInterval < 0)) {
+    throw new TypeError(`Invalid syncInterval ${JSON.stringify(syncInterval)}: expected a non-negative number of seconds`);
+  }
+  for (const [name, value] of [["readYourWrites", readYourWrites], ["offline", offline]] as const) {
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected true or false`);
+    }
+  }
+  return {
+    syncUrl: remote.url,
+    authToken: remote.authToken,
+    syncInterval: syncInterval === 0 ? undefined : syncInterval,
+    readYourWrites: readYourWrites ?? true,
+    offline: offline ?? false,
+  };
 }

@@ -1,7 +1,7 @@
 import { LibsqlError } from "./errors.js";
 import { Conn, INT_MODES, REQUIRE_TRANSACTION, type Stmt } from "./native.js";
 import type { ResultSet } from "./result.js";
-import type { Target } from "./config.js";
+import type { LocalTarget as Target } from "./config.js";
 import type { Client, InArgs, InStatement, Replicated, Transaction, TransactionMode } from "./types.js";
 
 export function beginStatement(mode: TransactionMode): string {

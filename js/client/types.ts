@@ -37,12 +37,27 @@ export interface Replicated {
 }
 
 export interface Config {
-  /** `file:path.db` (relative or absolute), `:memory:` or `memory:`. */
+  /**
+   * `file:path.db` (relative or absolute), `:memory:` or `memory:` for a local database;
+   * `libsql://host`, `https://host`, `http://host:port`, `wss://host` or `ws://host:port` for a
+   * libSQL server (spoken to over HTTP: `ws(s):` maps to `http(s):` on the same host and port).
+   * Remote URLs accept the query options `authToken` and `tls` (`0`, `1`, or bare for `1`).
+   */
   url: string;
+  /** Bearer token for a remote server (or for the sync server of an embedded replica). */
   authToken?: string;
+  /** Key of an encrypted local database. Not supported by this build (a clear error). */
   encryptionKey?: string;
+  /** URL of the primary database of an embedded replica (with a local `url`). */
   syncUrl?: string;
+  /** Seconds between automatic syncs of an embedded replica. */
   syncInterval?: number;
+  /** Embedded replica: reads see the replica's own writes (default true). */
+  readYourWrites?: boolean;
+  /** Embedded replica: sync through the offline-writes protocol (default false). */
+  offline?: boolean;
+  /** For `libsql:` URLs: `false` speaks plain HTTP (the URL then needs a port). Default true. */
+  tls?: boolean;
   /** How SQLite integers come back: `number` (default; throws past 2^53), `bigint` or `string`. */
   intMode?: IntMode;
   /** Most connections a file database opens at once for transactions (default 20). */

@@ -10,6 +10,7 @@ mod endpoint;
 mod error;
 mod ops;
 mod proto;
+mod replica;
 mod stream;
 mod transport;
 

@@ -74,7 +74,11 @@ pub async fn execute(stream: &Stream, stmt: Stmt, close: bool) -> Result<StmtRes
 /// runs outside the transaction when `BEGIN` fails).
 pub async fn sequence(stream: &Stream, sql: String, begin: Option<String>, close: bool) -> Result<(), OpError> {
     if let Some(begin) = begin {
-        execute(stream, Stmt::plain(begin), false).await?;
+        // A failed BEGIN leaves no transaction to run the script in: the caller ends it.
+        execute(stream, Stmt::plain(begin), false).await.map_err(|mut e| {
+            e.error.fatal = true;
+            e
+        })?;
     }
     first(stream.pipeline(vec![Request::Sequence { sql }], close).await?)?;
     Ok(())

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
-use hyper::{Request, StatusCode};
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -30,6 +30,14 @@ type Sender = SendRequest<Full<Bytes>>;
 
 /// A response that arrived with status 200.
 pub struct Reply {
+    pub body: Bytes,
+}
+
+/// Any response.
+pub struct RawResponse {
+    pub status: StatusCode,
+    /// Lower-cased; `text/plain` when absent.
+    pub content_type: String,
     pub body: Bytes,
 }
 
@@ -53,8 +61,24 @@ impl Transport {
 
     /// `POST {endpoint}{path}` with a JSON body; a status other than 200 is an error.
     pub async fn post_json(&self, ep: &Endpoint, path: &str, body: Vec<u8>) -> Result<Reply, RemoteError> {
-        let body = Bytes::from(body);
-        let mut request = self.request(ep, path, body.clone())?;
+        let raw = self.exchange(ep, Method::POST, path, "application/json", &[], Bytes::from(body)).await?;
+        if raw.status == StatusCode::OK {
+            return Ok(Reply { body: raw.body });
+        }
+        Err(self.status_error(ep, raw.status, &raw.content_type, &raw.body))
+    }
+
+    /// One request and its whole response, whatever the status.
+    pub async fn exchange(
+        &self,
+        ep: &Endpoint,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<RawResponse, RemoteError> {
+        let mut request = self.request(ep, method, path, content_type, headers, body)?;
         // A pooled connection may have been closed by the server while idle: if hyper
         // hands the request back unsent, it is safe to retry on a fresh connection.
         let (mut sender, mut pooled) = self.checkout(ep).await?;
@@ -78,18 +102,28 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("text/plain")
             .to_ascii_lowercase();
-        let bytes = response.into_body().collect().await.map_err(|e| network(ep, e))?.to_bytes();
+        let body = response.into_body().collect().await.map_err(|e| network(ep, e))?.to_bytes();
         self.checkin(ep, sender);
-        if status == StatusCode::OK {
-            return Ok(Reply { body: bytes });
-        }
-        Err(self.status_error(ep, status, &content_type, &bytes))
+        Ok(RawResponse { status, content_type, body })
     }
 
-    fn request(&self, ep: &Endpoint, path: &str, body: Bytes) -> Result<Request<Full<Bytes>>, RemoteError> {
-        let mut builder = Request::post(format!("{}{}", ep.prefix, path))
+    fn request(
+        &self,
+        ep: &Endpoint,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<Request<Full<Bytes>>, RemoteError> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("{}{}", ep.prefix, path))
             .header(HOST, ep.authority.as_str())
-            .header(CONTENT_TYPE, "application/json");
+            .header(CONTENT_TYPE, content_type);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
         if let Some(token) = &self.token {
             builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -126,7 +160,7 @@ impl Transport {
         }
     }
 
-    fn status_error(&self, ep: &Endpoint, status: StatusCode, content_type: &str, body: &[u8]) -> RemoteError {
+    pub fn status_error(&self, ep: &Endpoint, status: StatusCode, content_type: &str, body: &[u8]) -> RemoteError {
         if content_type.starts_with("application/json") {
             if let Ok(e) = serde_json::from_slice::<super::proto::Error>(body) {
                 let mut err = RemoteError::server(e);
