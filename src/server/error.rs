@@ -49,33 +49,12 @@ pub fn from_sqlite(e: SqliteError) -> ServeError {
 }
 
 /// sqld names codes through rusqlite's `ErrorCode`, which has no variant for the generic
-/// `SQLITE_ERROR`: clients see `SQLITE_UNKNOWN` for it (e.g. "no such table").
+/// `SQLITE_ERROR` (nor for a few rare ones): clients see `SQLITE_UNKNOWN` for those (e.g.
+/// "no such table").
 fn sqlite_code(raw: i32) -> &'static str {
     match raw & 0xff {
-        2 => "SQLITE_INTERNAL",
-        3 => "SQLITE_PERM",
-        4 => "SQLITE_ABORT",
-        5 => "SQLITE_BUSY",
-        6 => "SQLITE_LOCKED",
-        7 => "SQLITE_NOMEM",
-        8 => "SQLITE_READONLY",
-        9 => "SQLITE_INTERRUPT",
-        10 => "SQLITE_IOERR",
-        11 => "SQLITE_CORRUPT",
-        12 => "SQLITE_NOTFOUND",
-        13 => "SQLITE_FULL",
-        14 => "SQLITE_CANTOPEN",
-        15 => "SQLITE_PROTOCOL",
-        17 => "SQLITE_SCHEMA",
-        18 => "SQLITE_TOOBIG",
-        19 => "SQLITE_CONSTRAINT",
-        20 => "SQLITE_MISMATCH",
-        21 => "SQLITE_MISUSE",
-        22 => "SQLITE_NOLFS",
-        23 => "SQLITE_AUTH",
-        25 => "SQLITE_RANGE",
-        26 => "SQLITE_NOTADB",
-        _ => "SQLITE_UNKNOWN",
+        0 | 1 | 16 | 24 | 27 | 28 => "SQLITE_UNKNOWN",
+        base => crate::sqlite::base_code_name(base).unwrap_or("SQLITE_UNKNOWN"),
     }
 }
 

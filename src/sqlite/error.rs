@@ -76,7 +76,8 @@ fn errstr(code: c_int) -> String {
     }
 }
 
-fn base_name(code: i32) -> Option<&'static str> {
+/// The name of a base result code (`19` → `SQLITE_CONSTRAINT`).
+pub fn base_name(code: i32) -> Option<&'static str> {
     Some(match code {
         0 => "SQLITE_OK",
         1 => "SQLITE_ERROR",

@@ -8,5 +8,5 @@ mod error;
 mod statement;
 
 pub use connection::Connection;
-pub use error::SqliteError;
+pub use error::{base_name as base_code_name, SqliteError};
 pub use statement::{ColumnValue, Statement};
