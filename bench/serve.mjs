@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import { createClient } from "@libsql/client";
-import { serve } from "../dist/server/index.js";
 
 const secondsArg = process.argv.indexOf("--seconds");
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 3;
@@ -13,7 +13,20 @@ const ROWS = 10_000;
 const BATCH = 100;
 
 const dir = mkdtempSync(join(tmpdir(), "astro-db-serve-bench-"));
-const server = await serve({ db: join(dir, "bench.db"), port: 0, log: () => {}, handleSignals: false });
+// The server runs as users run it, in its own process (`astro-db serve`), so that the
+// clients' JS does not compete with it for the same event loop and heap.
+const child = spawn(process.execPath, [new URL("../bin/astro-db.js", import.meta.url).pathname, "serve", "--db", join(dir, "bench.db"), "--port", "0"], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const server = await new Promise((resolve, reject) => {
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d;
+    const m = /listening on (http:\/\/\S+)/.exec(out);
+    if (m) resolve({ url: m[1], close: async () => child.kill("SIGTERM") });
+  });
+  child.on("exit", (code) => reject(new Error(`astro-db serve exited with ${code}: ${out}`)));
+});
 
 async function run(label, clients, op) {
   const cs = Array.from({ length: clients }, () => createClient({ url: server.url }));
