@@ -46,7 +46,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
   return {
     name: "astro:db",
     hooks: {
-      "astro:config:setup": async ({ command: cmd, config, updateConfig, logger }) => {
+      "astro:config:setup": async ({ command: cmd, config, updateConfig, addWatchFile, logger }) => {
         command = cmd;
         if (command === "preview") return;
         root = config.root;
@@ -57,6 +57,9 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
           );
         }
         if (command === "dev") {
+          // Astro restarts itself, re-running every hook, when a watched file changes
+          // (Vite's own server.restart() would keep the old schema).
+          for (const n of CONFIG_FILE_NAMES) addWatchFile(new URL(n, dbDirectory(root)));
           const made = await scaffoldDbDirectory(root);
           if (made.length) logger.info(`Created ${made.join(" and ")} to get you started.`);
         }
@@ -99,7 +102,10 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         await run();
         server.watcher.on("all", (_event: string, file: string) => {
           if (configFiles.has(file)) {
-            server.restart();
+            // db/config.* are watch files (Astro restarts); a file they import is announced
+            // to Astro as a change of the config file.
+            const configFile = loaded().configFile && fileURLToPath(loaded().configFile!);
+            if (configFile && file !== configFile) server.watcher.emit("change", configFile);
           } else if (seedInputs.has(file) || /[\\/]db[\\/]seed\.(ts|js|mjs|mts)$/.test(file)) {
             void run().then(() => (server as any).environments?.client?.hot?.send?.({ type: "full-reload" }) ?? server.ws.send({ type: "full-reload" }));
           }
