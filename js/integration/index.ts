@@ -1,6 +1,7 @@
 // The Astro integration: loads the schema, writes the types, prepares and seeds the local
 // database for `astro dev` and `astro build`, and serves `astro:db` to the project.
 import type { AstroIntegration, AstroIntegrationLogger } from "astro";
+import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { generateTypes } from "../../index.js";
 import { astroEnv } from "./env.js";
@@ -82,7 +83,14 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         target = localTarget(root, env.ASTRO_DATABASE_FILE);
         schema = await loadDbSchema(root, config.integrations as any);
         for (const w of schema.warnings) logger.warn(w);
-        injectTypes({ filename: "db.d.ts", content: generateTypes(schema.snapshot) });
+        const types = generateTypes(schema.snapshot);
+        const typesFile = injectTypes({ filename: "db.d.ts", content: types });
+        if (command === "dev" && typesFile) {
+          // Astro writes injected types at startup only, not when the dev server restarts
+          // after a config change.
+          await mkdir(new URL(".", typesFile), { recursive: true });
+          await writeFile(typesFile, types);
+        }
       },
       "astro:server:setup": async ({ server, logger }) => {
         const configFiles = new Set([
