@@ -222,13 +222,18 @@ function releaseLock() {
 
 let packed;
 
-/** Packs the repository (built beforehand) once per test process; returns the tarball path. */
+/**
+ * Packs the repository (built beforehand) once per test process; returns the tarball path.
+ * ASTRO_DB_PACK_ROOT packs another (built) checkout instead, e.g. a clean worktree.
+ */
 function pack() {
   if (packed) return packed;
-  const dir = join(toolsDir, "pack");
+  const packRoot = process.env.ASTRO_DB_PACK_ROOT || repoRoot;
+  const dir = join(toolsDir, `pack-${process.pid}`);
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const r = spawnSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: repoRoot, encoding: "utf8", env: baseEnv() });
+  const r = spawnSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: packRoot, encoding: "utf8", env: baseEnv() });
   const file = readdirSync(dir).find((f) => f.endsWith(".tgz"));
   if (r.status !== 0 || !file) throw new Error(`npm pack failed:\n${r.stdout}\n${r.stderr}`);
   packed = join(dir, file);
