@@ -4,7 +4,7 @@
 // surfaced through getDbError / isDbError.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ASTRO7, count, fixture, workspace } from "./harness.mjs";
@@ -97,6 +97,28 @@ test("ASTRO_DATABASE_FILE from the environment: the server uses it, rebuilds kee
   server = await p.serve(t, { env });
   assert.deepEqual((await server.json("/api/comments")).body.map((r) => r.body), bodies);
   await server.stop();
+
+  // At run time, ASTRO_DATABASE_FILE points the same build at another file.
+  copyFileSync(dbFile, p.path("data/other.db"));
+  server = await p.serve(t, { env: { ASTRO_DATABASE_FILE: p.path("data/other.db") } });
+  assert.equal((await postComment(server, 1, "only in other.db")).status, 201);
+  await server.stop();
+  assert.equal((await rows(ws, p.path("data/other.db"), "SELECT count(*) AS n FROM Comment"))[0].n, 5);
+  assert.equal((await rows(ws, dbFile, "SELECT count(*) AS n FROM Comment"))[0].n, 4);
+
+  // Removing a table that holds data: the build stops, and the file keeps table and rows.
+  p.write("db/config.ts", p.read("db/config.ts").replace("tables: { Author, Comment }", "tables: { Author }"));
+  p.write("src/pages/api/comments.ts", "export const GET = () => new Response('gone');\n");
+  p.remove("src/pages/api/comments.json.ts");
+  p.remove("src/pages/api/counts.json.ts");
+  p.remove("src/pages/api/exports.json.ts");
+  p.write("src/pages/index.astro", "<p>no comments</p>\n");
+  const dropped = await p.build({ env, expectFailure: true });
+  assert.notEqual(dropped.code, 0, dropped.output);
+  assert.match(dropped.output, /Comment/);
+  assert.match(dropped.output, /ASTRO_DATABASE_FILE|prod\.db/);
+  assert.doesNotMatch(dropped.output, /TypeError|panicked/);
+  assert.deepEqual((await rows(ws, dbFile, "SELECT body FROM Comment ORDER BY _id")).map((r) => r.body), bodies);
 });
 
 test("ASTRO_DATABASE_FILE from .env (relative path)", { timeout: 180_000 }, async (t) => {

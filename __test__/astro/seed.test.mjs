@@ -80,3 +80,36 @@ test("seed failure in build: the build stops with the seed file and the cause", 
   assert.match(r.output, /db\/seed\.ts/);
   assert.match(r.output, /boom from the seed/);
 });
+
+test("a seed's imported file is watched; a project without db/ gets a scaffold in dev", { timeout: 180_000 }, async (t) => {
+  const ws = await workspace(ASTRO7);
+  const p = fixture(ws, "basics", {
+    as: "seed-import",
+    files: {
+      "db/authors.ts": 'export const authors = [{ id: 1, name: "Kasim" }];\n',
+      "db/seed.ts": `import { Author, db } from "astro:db";
+import { authors } from "./authors.ts";
+export default async function seed() {
+  await db.insert(Author).values(authors);
+}
+`,
+    },
+  });
+  const dev = await p.dev(t);
+  await dev.waitFor(/Seeded database\./);
+  assert.deepEqual((await dev.json("/api/counts.json")).body, { authors: 1, comments: 0 });
+  const mark = dev.output.length;
+  p.write("db/authors.ts", 'export const authors = [{ id: 1, name: "Kasim" }, { id: 2, name: "Mina" }, { id: 3, name: "Ola" }];\n');
+  await dev.waitFor(/Seeded database\./, { from: mark });
+  await dev.poll("/api/counts.json", (r) => r.text === JSON.stringify({ authors: 3, comments: 0 }));
+  await dev.stop();
+
+  const bare = fixture(ws, "basics", { as: "scaffold" });
+  bare.remove("db");
+  bare.remove("src/pages");
+  bare.write("src/pages/index.astro", `---\nimport { Comment, db } from "astro:db";\nconst rows = await db.select().from(Comment);\n---\n<p>{rows.map((r) => r.body).join("|")}</p>\n`);
+  const dev2 = await bare.dev(t);
+  await dev2.waitFor(/Seeded database\./);
+  assert.ok(bare.exists("db/config.ts") && bare.exists("db/seed.ts"));
+  assert.match((await dev2.fetch("/")).text, /Welcome to Astro DB!/);
+});
