@@ -61,7 +61,9 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
           // Astro restarts itself, re-running every hook, when a watched file changes
           // (Vite's own server.restart() would keep the old schema).
           for (const n of CONFIG_FILE_NAMES) addWatchFile(new URL(n, dbDirectory(root)));
-          const made = await scaffoldDbDirectory(root);
+          // Only for projects with no tables from elsewhere: an integration may bring them all.
+          const extended = config.integrations.some((i) => typeof (i.hooks as Record<string, unknown>)["astro:db:setup"] === "function");
+          const made = extended ? [] : await scaffoldDbDirectory(root);
           if (made.length) logger.info(`Created ${made.join(" and ")} to get you started.`);
         }
         updateConfig({
