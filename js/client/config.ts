@@ -16,7 +16,7 @@ export interface RemoteTarget {
   /** `http(s)://authority/path`: no credentials, no query. */
   url: string;
   authToken?: string;
-  /** What `client.protocol` reports, as `@libsql/client` would: `ws` for `libsql:`/`ws(s):` URLs. */
+  /** What `client.protocol` reports, as `@libsql/client` on Node would: `ws` for `ws(s):` URLs, else `http`. */
   protocol: "http" | "ws";
   intMode: IntMode;
   concurrency: number;
@@ -192,7 +192,7 @@ function resolveRemote(
     kind: "remote",
     url: `${secure ? "https" : "http"}://${authority}${encodeURI(path)}`,
     authToken,
-    protocol: parts.scheme === "http" || parts.scheme === "https" ? "http" : "ws",
+    protocol: parts.scheme === "ws" || parts.scheme === "wss" ? "ws" : "http",
     intMode,
     concurrency,
   };
