@@ -184,7 +184,8 @@ mod tests {
     #[test]
     fn collect_reports_the_failing_statement() {
         let err = super::super::proto::Error { message: "boom".into(), code: Some("SQLITE_ERROR".into()) };
-        let mut r = BatchResult { step_results: vec![None, None, None], step_errors: vec![None, Some(err), None] };
+        let ok = StmtResult { cols: vec![], rows: vec![], affected_row_count: 0, last_insert_rowid: None };
+        let mut r = BatchResult { step_results: vec![Some(ok), None, None], step_errors: vec![None, Some(err), None] };
         let e = collect(&mut r, 0, 3, "batch").unwrap_err();
         assert_eq!(e.statement_index, Some(1));
         assert_eq!(e.error.code, "SQLITE_ERROR");
