@@ -1,7 +1,8 @@
 //! Running Hrana statements on one stream's libSQL connection.
 //!
 //! Everything here is synchronous: callers run it on a blocking thread, because a statement
-//! may wait up to the busy timeout for another stream's write lock.
+//! may wait up to the busy timeout for another stream's write lock, unless the busy wait is
+//! off (`pipeline::execute_quick`).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -49,6 +50,25 @@ impl Db {
 
     pub fn is_autocommit(&self) -> bool {
         self.conn.is_autocommit()
+    }
+
+    /// Whether statements wait (up to the busy timeout) for another stream's lock, or fail
+    /// at once with `SQLITE_BUSY`. Off only while a statement runs on an async worker.
+    pub fn set_busy_wait(&self, wait: bool) {
+        self.conn.set_busy_timeout(if wait { BUSY_TIMEOUT_MS } else { 0 });
+    }
+
+    /// Whether `sql` is a read-only statement (a SELECT, or a transaction-control statement,
+    /// which SQLite counts as read-only); `false` when it does not prepare.
+    pub fn is_read_only(&mut self, sql: &str) -> bool {
+        match self.conn.acquire(sql) {
+            Ok(Some(cached)) => {
+                let readonly = cached.stmt.is_readonly();
+                self.conn.release(cached);
+                readonly
+            }
+            _ => false,
+        }
     }
 
     /// Checks a statement without running it: one statement, its arguments' shape, the right

@@ -93,35 +93,59 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServeError> 
 async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
     let req: PipelineReqBody = decode(body)?;
     let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
-    let sh = shared.clone();
-    // Statements may wait on another stream's lock: keep them off the async workers.
-    let joined = tokio::task::spawn_blocking(move || {
-        let mut results = Vec::with_capacity(req.requests.len());
-        for r in req.requests {
-            match pipeline::handle(&mut stream, r, ctx, &sh.pool) {
-                Ok(response) => results.push(StreamResult::Ok { response }),
-                Err(ServeError::Stmt(error)) => results.push(StreamResult::Error { error }),
-                Err(e) => return (stream, Err(e)),
+    let mut results = Vec::with_capacity(req.requests.len());
+    let mut rest = std::collections::VecDeque::from(req.requests);
+    // Requests that cannot wait run here, in order, until one might (see `pipeline::Quick`).
+    let start = std::time::Instant::now();
+    while let Some(r) = rest.pop_front() {
+        if start.elapsed() > pipeline::QUICK_BUDGET {
+            rest.push_front(r);
+            break;
+        }
+        match pipeline::handle_quick(&mut stream, r, ctx, &shared.pool, &shared.quick) {
+            Ok(Ok(response)) => results.push(StreamResult::Ok { response }),
+            Ok(Err(ServeError::Stmt(error))) => results.push(StreamResult::Error { error }),
+            Ok(Err(e)) => {
+                shared.streams.discard(id);
+                return Err(e);
+            }
+            Err(r) => {
+                rest.push_front(r);
+                break;
             }
         }
-        (stream, Ok(results))
-    })
-    .await;
-    let (stream, results) = match joined {
-        Ok(x) => x,
-        Err(_) => {
-            shared.streams.discard(id);
-            return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error"));
-        }
-    };
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => {
-            shared.streams.discard(id);
-            drop(stream);
-            return Err(e);
-        }
-    };
+    }
+    if !rest.is_empty() {
+        let sh = shared.clone();
+        // The rest may wait on another stream's lock: it runs off the async workers.
+        let joined = tokio::task::spawn_blocking(move || {
+            for r in rest {
+                match pipeline::handle(&mut stream, r, ctx, &sh.pool) {
+                    Ok(response) => results.push(StreamResult::Ok { response }),
+                    Err(ServeError::Stmt(error)) => results.push(StreamResult::Error { error }),
+                    Err(e) => return (stream, Err(e)),
+                }
+            }
+            (stream, Ok(results))
+        })
+        .await;
+        let r;
+        (stream, r) = match joined {
+            Ok(x) => x,
+            Err(_) => {
+                shared.streams.discard(id);
+                return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error"));
+            }
+        };
+        results = match r {
+            Ok(r) => r,
+            Err(e) => {
+                shared.streams.discard(id);
+                drop(stream);
+                return Err(e);
+            }
+        };
+    }
     let baton = shared.streams.release(id, stream, &shared.pool);
     Ok(json(StatusCode::OK, &PipelineRespBody { baton, base_url: None, results }))
 }

@@ -2,8 +2,9 @@
 //! mode can be rehearsed and tested against a local file.
 //!
 //! HTTP is hyper 1 (http1 only: the clients speak nothing else over plain TCP) and WebSocket is
-//! tungstenite over hyper's upgrade; statements run on blocking threads against the raw
-//! libSQL connection of `crate::sqlite`, one connection per stream.
+//! tungstenite over hyper's upgrade; statements run against the raw libSQL connection of
+//! `crate::sqlite`, one connection per stream: reads that cannot wait run in place on the
+//! async worker, everything else on blocking threads (see `pipeline::Quick`).
 
 mod auth;
 mod batch;
@@ -37,6 +38,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 pub struct Shared {
     pool: streams::Pool,
     streams: streams::Streams,
+    quick: pipeline::Quick,
     auth: auth::Auth,
     shutdown: watch::Sender<bool>,
 }
@@ -73,7 +75,7 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         .map_err(|e| format!("cannot listen on {}:{}: {e}", cfg.host, cfg.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown, _) = watch::channel(false);
-    let shared = Arc::new(Shared { pool, streams: streams::Streams::default(), auth: auth::Auth::new(key), shutdown });
+    let shared = Arc::new(Shared { pool, streams: streams::Streams::default(), quick: pipeline::Quick::default(), auth: auth::Auth::new(key), shutdown });
     let accept = tokio::spawn(accept_loop(shared.clone(), listener));
     Ok(Running { addr, shared, accept })
 }

@@ -146,15 +146,22 @@ async fn serve(shared: Arc<Shared>, mut ws: Ws, version: u8) {
                 if !hello {
                     return close(&mut ws, CloseCode::Protocol, "Received a request before hello message".into()).await;
                 }
-                let Ok((s, result)) = tokio::task::spawn_blocking(move || {
-                    let r = sess.handle(request);
-                    (sess, r)
-                })
-                .await
-                else {
-                    return close(&mut ws, CloseCode::Error, "Internal server error".into()).await;
+                let result = match sess.handle_quick(request) {
+                    Ok(result) => result,
+                    Err(request) => {
+                        // It may wait on another stream's lock: off the async workers.
+                        let Ok((s, result)) = tokio::task::spawn_blocking(move || {
+                            let r = sess.handle(request);
+                            (sess, r)
+                        })
+                        .await
+                        else {
+                            return close(&mut ws, CloseCode::Error, "Internal server error".into()).await;
+                        };
+                        sess = s;
+                        result
+                    }
                 };
-                sess = s;
                 let reply = match result {
                     Ok(response) => ServerMsg::ResponseOk { request_id, response },
                     Err(ServeError::Stmt(error)) => ServerMsg::ResponseError { request_id, error },

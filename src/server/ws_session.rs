@@ -96,6 +96,36 @@ impl Session {
         slot.as_mut().ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))
     }
 
+    /// Handles a request on the async worker when it cannot wait (bookkeeping, cursor reads,
+    /// and the statements `pipeline::execute_quick` takes); otherwise hands it back for
+    /// [`Session::handle`] on a blocking thread.
+    pub fn handle_quick(&mut self, req: Request) -> Result<Result<Response, ServeError>, Request> {
+        match req {
+            Request::Execute { stream_id, stmt } => {
+                let ctx = self.ctx();
+                let sqls = std::mem::take(&mut self.sqls);
+                let shared = Arc::clone(&self.shared);
+                let r = match self.db(stream_id) {
+                    Ok(db) => pipeline::execute_quick(db, &stmt, &sqls, ctx, &shared.quick),
+                    Err(e) => Some(Err(e)),
+                };
+                self.sqls = sqls;
+                match r {
+                    Some(r) => Ok(r.map(|result| Response::Execute { result })),
+                    None => Err(Request::Execute { stream_id, stmt }),
+                }
+            }
+            Request::OpenStream { .. }
+            | Request::CloseStream { .. }
+            | Request::StoreSql { .. }
+            | Request::CloseSql { .. }
+            | Request::GetAutocommit { .. }
+            | Request::CloseCursor { .. }
+            | Request::FetchCursor { .. } => Ok(self.handle(req)),
+            Request::Batch { .. } | Request::Sequence { .. } | Request::Describe { .. } | Request::OpenCursor { .. } => Err(req),
+        }
+    }
+
     /// Handles one request; runs on a blocking thread.
     pub fn handle(&mut self, req: Request) -> Result<Response, ServeError> {
         let ctx = self.ctx();
