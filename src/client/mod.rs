@@ -6,6 +6,7 @@ mod error;
 mod raw;
 mod remote;
 mod results;
+mod rows;
 
 pub use connection::NativeConnection;
 pub use remote::{NativeRemote, NativeRemoteStream};

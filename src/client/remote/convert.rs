@@ -1,12 +1,13 @@
 //! JS values to Hrana values (`@libsql/client`'s rules over HTTP), and Hrana results to the
 //! `[columns, columnTypes, rows, rowsAffected, lastInsertRowid]` tuples the JS layer wraps.
 
-use napi::sys::{self, napi_value, PropertyAttributes, ValueType};
+use napi::sys::{napi_value, ValueType};
 
 use super::proto::{NamedArg, Stmt, StmtResult, Value};
 use crate::client::args::IntMode;
 use crate::client::error::Failure;
 use crate::client::raw::Js;
+use crate::client::rows::RowShape;
 
 const MAX_SAFE: i64 = 9_007_199_254_740_991;
 
@@ -118,27 +119,7 @@ impl From<napi::Error> for Bad {
 /// Builds the result tuple of one statement.
 pub fn result_to_js(js: Js, r: &StmtResult, mode: IntMode) -> Result<napi_value, Bad> {
     let n = r.cols.len();
-    let columns = js.array(n)?;
-    let column_types = js.array(n)?;
-    let mut descriptors = Vec::with_capacity(1 + 2 * n);
-    let mut sources = Vec::with_capacity(2 * n);
-    let mut names: Vec<&str> = Vec::with_capacity(n);
-    descriptors.push(descriptor(js.key(b"length")?, js.double(n as f64)?, PropertyAttributes::default));
-    for (i, col) in r.cols.iter().enumerate() {
-        let name = col.name.as_deref().unwrap_or("");
-        let name_v = js.key(name.as_bytes())?;
-        js.set_element(columns, i as u32, name_v)?;
-        let decl = js.string(col.decltype.as_deref().unwrap_or("").as_bytes())?;
-        js.set_element(column_types, i as u32, decl)?;
-        descriptors.push(descriptor(js.key(i.to_string().as_bytes())?, std::ptr::null_mut(), PropertyAttributes::default));
-        sources.push(i);
-        if col.name.is_some() && !names.contains(&name) && !is_index_below(name, n) {
-            names.push(name);
-            let attrs = PropertyAttributes::writable | PropertyAttributes::enumerable | PropertyAttributes::configurable;
-            descriptors.push(descriptor(name_v, std::ptr::null_mut(), attrs));
-            sources.push(i);
-        }
-    }
+    let mut shape = RowShape::new(js, r.cols.iter().map(|c| (c.name.as_deref(), c.decltype.as_deref().unwrap_or(""))))?;
     let rows = js.array(r.rows.len())?;
     let mut values = Vec::with_capacity(n);
     for (ri, row) in r.rows.iter().enumerate() {
@@ -149,13 +130,9 @@ pub fn result_to_js(js: Js, r: &StmtResult, mode: IntMode) -> Result<napi_value,
         while values.len() < n {
             values.push(js.null()?);
         }
-        for (d, &src) in descriptors[1..].iter_mut().zip(&sources) {
-            d.value = values[src];
-        }
-        let obj = js.object()?;
-        js.define_properties(obj, &descriptors)?;
-        js.set_element(rows, ri as u32, obj)?;
+        js.set_element(rows, ri as u32, shape.row(js, &values)?)?;
     }
+    let (columns, column_types) = (shape.columns, shape.column_types);
     let out = js.array(5)?;
     js.set_element(out, 0, columns)?;
     js.set_element(out, 1, column_types)?;
@@ -188,19 +165,3 @@ fn value_to_js(js: Js, v: &Value, mode: IntMode) -> Result<napi_value, Bad> {
     })
 }
 
-fn is_index_below(name: &str, cols: usize) -> bool {
-    name.parse::<usize>().is_ok_and(|n| n < cols && n.to_string() == name)
-}
-
-fn descriptor(name: napi_value, value: napi_value, attributes: i32) -> sys::napi_property_descriptor {
-    sys::napi_property_descriptor {
-        utf8name: std::ptr::null(),
-        name,
-        method: None,
-        getter: None,
-        setter: None,
-        value,
-        attributes,
-        data: std::ptr::null_mut(),
-    }
-}
