@@ -6,6 +6,7 @@ pub use client::{NativeConnection, NativeRemote, NativeRemoteStream};
 mod sqlite;
 
 pub mod bindings;
+mod hrana;
 pub mod local;
 pub mod migrate;
 pub mod schema;

@@ -3,95 +3,10 @@
 //! Shapes follow the Hrana 2/3 specification as sqld serves it: integers travel as
 //! decimal strings, blobs as base64, errors as `{ message, code }`.
 
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
-use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// Servers differ on padding: accept both.
-const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// A SQL value on the wire.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Null,
-    Integer(i64),
-    Float(f64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(2))?;
-        match self {
-            Value::Null => m.serialize_entry("type", "null")?,
-            Value::Integer(i) => {
-                m.serialize_entry("type", "integer")?;
-                m.serialize_entry("value", &i.to_string())?;
-            }
-            Value::Float(f) => {
-                m.serialize_entry("type", "float")?;
-                m.serialize_entry("value", f)?;
-            }
-            Value::Text(t) => {
-                m.serialize_entry("type", "text")?;
-                m.serialize_entry("value", t)?;
-            }
-            Value::Blob(b) => {
-                m.serialize_entry("type", "blob")?;
-                m.serialize_entry("base64", &STANDARD.encode(b))?;
-            }
-        }
-        m.end()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum WireValue {
-    Null,
-    Integer { value: IntStr },
-    Float { value: f64 },
-    Text { value: String },
-    Blob { base64: String },
-}
-
-/// An `i64` sent as a decimal string (a JSON number is tolerated).
-struct IntStr(i64);
-
-impl<'de> Deserialize<'de> for IntStr {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Str(String),
-            Int(i64),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Str(s) => s.parse().map(IntStr).map_err(|_| de::Error::custom("integer value is not a decimal i64")),
-            Raw::Int(i) => Ok(IntStr(i)),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match WireValue::deserialize(d)? {
-            WireValue::Null => Value::Null,
-            WireValue::Integer { value } => Value::Integer(value.0),
-            WireValue::Float { value } => Value::Float(value),
-            WireValue::Text { value } => Value::Text(value),
-            WireValue::Blob { base64 } => {
-                Value::Blob(LENIENT_B64.decode(base64.as_bytes()).map_err(|_| de::Error::custom("blob is not valid base64"))?)
-            }
-        })
-    }
-}
+use crate::hrana::IntStr;
+pub use crate::hrana::Value;
 
 /// A named argument; `name` is sent as the caller wrote it (`a`, `:a`, `@a`, `$a`).
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -241,7 +156,7 @@ mod tests {
         let body = serde_json::to_string(&PipelineRequest { baton: None, requests: &reqs }).unwrap();
         assert_eq!(
             body,
-            r#"{"baton":null,"requests":[{"type":"execute","stmt":{"sql":"select ?","args":[{"type":"integer","value":"9007199254740993"}],"named_args":[{"name":":b","value":{"type":"blob","base64":"AP8="}}],"want_rows":true}},{"type":"close"}]}"#
+            r#"{"baton":null,"requests":[{"type":"execute","stmt":{"sql":"select ?","args":[{"type":"integer","value":"9007199254740993"}],"named_args":[{"name":":b","value":{"type":"blob","base64":"AP8"}}],"want_rows":true}},{"type":"close"}]}"#
         );
         let cond = Cond::And { conds: vec![Cond::Ok { step: 0 }, Cond::Not { cond: Box::new(Cond::IsAutocommit {}) }] };
         assert_eq!(
