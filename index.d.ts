@@ -13,6 +13,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeConnection {
   /** Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one. */
   static open(path: string): NativeConnection
+  /** A handle for `fastExecute` (see `fastExecuteFunction`), keeping this connection alive. */
+  handle(): unknown
   /** Where `execute` reports `[rowsAffected, lastInsertRowid]` of statements without result columns. */
   setResultBuffer(buffer: BigInt64Array): void
   /**
@@ -27,8 +29,9 @@ export declare class NativeConnection {
   /**
    * Runs `stmts` (each a SQL string, `[sql, args]` or `{ sql, args }`) in order and returns
    * their results. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
-   * transaction, committed at the end and rolled back on any failure; without it the
-   * statements join the transaction already open. A failure carries `statementIndex`.
+   * transaction (a savepoint when one is already open), committed at the end and rolled
+   * back on any failure; without it the statements join the transaction already open. A
+   * failure carries `statementIndex`.
    */
   batch(stmts: Array<string | [string, unknown?] | { sql: string; args?: unknown }>, intMode: number, begin?: string | undefined | null): Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]>
   /**
@@ -136,6 +139,13 @@ export interface CreateTablesOptions {
  * optionally preceded by `DROP TABLE IF EXISTS` for each table.
  */
 export declare function createTablesSql(snapshotJson: string, options?: CreateTablesOptions | undefined | null): Array<string>
+
+/**
+ * Returns `fastExecute(handle, sql, args, flags)`: `NativeConnection.execute` for the
+ * connection behind `handle` (from `NativeConnection.handle()`), without napi-rs's
+ * per-call bookkeeping.
+ */
+export declare function fastExecuteFunction(): (handle: unknown, sql: string, args: unknown, flags: number) => [string[], string[], Record<string, unknown>[], number, bigint | undefined] | null
 
 /** The `.d.ts` text declaring `astro:db`'s tables for a snapshot from `loadSchema`. */
 export declare function generateTypes(snapshotJson: string): string

@@ -773,13 +773,14 @@ if (
   }
 }
 
-const { NativeConnection, NativeRemote, NativeRemoteStream, ServerHandle, createAuthToken, createTablesSql, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }
 export { ServerHandle }
 export { createAuthToken }
 export { createTablesSql }
+export { fastExecuteFunction }
 export { generateTypes }
 export { loadSchema }
 export { migrateLocalDatabase }

@@ -107,12 +107,18 @@ class Connections {
   }
 }
 
-function normalize(stmtOrSql: InStatement, args?: InArgs): [string, InArgs | undefined] {
-  if (typeof stmtOrSql === "string") return [stmtOrSql, args];
+// Two functions rather than one returning a pair: this runs for every statement, and the
+// pair was an allocation each time.
+function sqlOf(stmtOrSql: InStatement): string {
+  if (typeof stmtOrSql === "string") return stmtOrSql;
   if (stmtOrSql === null || typeof stmtOrSql !== "object" || typeof stmtOrSql.sql !== "string") {
     throw new TypeError("execute() expects a SQL string or { sql, args }");
   }
-  return [stmtOrSql.sql, stmtOrSql.args];
+  return stmtOrSql.sql;
+}
+
+function argsOf(stmtOrSql: InStatement, args?: InArgs): InArgs | undefined {
+  return typeof stmtOrSql === "string" ? args : stmtOrSql.args;
 }
 
 /**
@@ -162,8 +168,7 @@ export class LocalClient implements Client {
   }
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
-    const [sql, a] = normalize(stmtOrSql, args);
-    return this.#conns.main().execute(sql, a, this.#intMode);
+    return this.#conns.main().execute(sqlOf(stmtOrSql), argsOf(stmtOrSql, args), this.#intMode);
   }
 
   readonly [INSERT_ROWS]: InsertRows = (sql, values, width) => this.#conns.main().insertRows(sql, values, width, this.#intMode);
@@ -249,8 +254,7 @@ export class LocalTransaction implements Transaction {
   }
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
-    const [sql, a] = normalize(stmtOrSql, args);
-    return this.#held().execute(sql, a, this.#intMode | REQUIRE_TRANSACTION);
+    return this.#held().execute(sqlOf(stmtOrSql), argsOf(stmtOrSql, args), this.#intMode | REQUIRE_TRANSACTION);
   }
 
   async batch(stmts: Stmt[]): Promise<ResultSet[]> {
@@ -307,8 +311,7 @@ class SavepointTransaction implements Transaction {
   }
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
-    const [sql, a] = normalize(stmtOrSql, args);
-    return this.#live().execute(sql, a, this.#intMode);
+    return this.#live().execute(sqlOf(stmtOrSql), argsOf(stmtOrSql, args), this.#intMode);
   }
 
   async batch(stmts: Stmt[]): Promise<ResultSet[]> {

@@ -1,4 +1,4 @@
-import { NativeConnection } from "../../index.js";
+import { fastExecuteFunction, NativeConnection } from "../../index.js";
 import { fromNative } from "./errors.js";
 import { ResultSet } from "./result.js";
 import type { InArgs, InStatement, IntMode, Row } from "./types.js";
@@ -10,6 +10,9 @@ const ARGS_ARRAY = 8;
 const ARGS_OBJECT = 16;
 
 type NativeResult = [string[], string[], Row[], number, bigint | undefined];
+
+// `NativeConnection.execute` without napi-rs's per-call bookkeeping (see src/client/fast.rs).
+const fastExecute = fastExecuteFunction();
 export type Stmt = InStatement | [string, InArgs?];
 
 function toResultSet(r: NativeResult): ResultSet {
@@ -19,6 +22,7 @@ function toResultSet(r: NativeResult): ResultSet {
 /** One native connection, with its errors turned into `LibsqlError`s. */
 export class Conn {
   #native: NativeConnection;
+  #handle: unknown;
   // Writes report [rowsAffected, lastInsertRowid] here instead of allocating a result.
   #meta = new BigInt64Array(2);
 
@@ -29,6 +33,7 @@ export class Conn {
       throw fromNative(e);
     }
     this.#native.setResultBuffer(this.#meta);
+    this.#handle = this.#native.handle();
     if (busyTimeout > 0) this.#native.setBusyTimeout(busyTimeout);
   }
 
@@ -47,7 +52,7 @@ export class Conn {
     }
     let r;
     try {
-      r = this.#native.execute(sql, args, flags);
+      r = fastExecute(this.#handle, sql, args, flags);
     } catch (e) {
       throw fromNative(e);
     }

@@ -3,6 +3,8 @@
 mod args;
 mod connection;
 mod error;
+mod fast;
+mod local;
 mod raw;
 mod remote;
 mod results;

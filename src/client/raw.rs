@@ -174,6 +174,15 @@ impl Js {
         Ok(())
     }
 
+    /// Copies a JS string into `buf` and returns it as text.
+    pub fn get_str_into<'b>(&self, v: napi_value, buf: &'b mut Vec<u8>) -> Result<&'b str> {
+        self.get_string_into(v, buf)?;
+        // SAFETY: napi_get_value_string_utf8 writes UTF-8 (lone surrogates become U+FFFD), and
+        // `get_string_into` only keeps whole strings, never a cut one. Skipping the check
+        // matters: it ran on every statement's SQL text.
+        Ok(unsafe { std::str::from_utf8_unchecked(buf) })
+    }
+
     pub fn is_array(&self, v: napi_value) -> Result<bool> {
         out!(napi_is_array(self.env, v))
     }

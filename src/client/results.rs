@@ -9,7 +9,7 @@ use super::args::IntMode;
 use super::error::Failure;
 use super::raw::Js;
 use super::rows::RowShape;
-use crate::sqlite::{ColumnValue, Connection, Statement};
+use crate::sqlite::{ColumnValue, Handle, Statement};
 
 const MAX_SAFE: i64 = 9_007_199_254_740_991;
 
@@ -20,7 +20,7 @@ const MAX_SAFE: i64 = 9_007_199_254_740_991;
 /// allocation here at all.
 pub fn run(
     js: Js,
-    conn: &Connection,
+    conn: Handle,
     stmt: &mut Statement,
     mode: IntMode,
     meta: Option<&mut [i64]>,

@@ -35,10 +35,42 @@ impl Hasher for Fnv {
 
 type Cache = HashMap<String, Statement, BuildHasherDefault<Fnv>>;
 
+/// Process-wide SQLite settings, applied before the library initialises (the first open).
+fn configure_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Memory statistics take a global mutex on every allocation; nothing reads them.
+        // SAFETY: called before any connection exists; a late call only returns SQLITE_MISUSE.
+        unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int) };
+    });
+}
+
 /// A statement borrowed from the cache; hand it back with [`Connection::release`].
 pub struct Cached {
     sql: String,
     pub stmt: Statement,
+}
+
+/// The raw handle of an open connection, for reading its counters while one of its
+/// statements is borrowed from the cache.
+#[derive(Clone, Copy)]
+pub struct Handle(*mut ffi::sqlite3);
+
+impl Handle {
+    pub fn changes(self) -> i64 {
+        // SAFETY: a Handle only comes from a live Connection, used within its borrow.
+        unsafe { ffi::sqlite3_changes64(self.0) }
+    }
+
+    pub fn total_changes(self) -> i64 {
+        // SAFETY: as above.
+        unsafe { ffi::sqlite3_total_changes64(self.0) }
+    }
+
+    pub fn last_insert_rowid(self) -> i64 {
+        // SAFETY: as above.
+        unsafe { ffi::sqlite3_last_insert_rowid(self.0) }
+    }
 }
 
 pub struct Connection {
@@ -49,9 +81,13 @@ pub struct Connection {
 impl Connection {
     /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
     pub fn open(path: &str) -> Result<Self, SqliteError> {
+        configure_once();
         let c_path = CString::new(path)
             .map_err(|_| SqliteError::new(ffi::SQLITE_CANTOPEN, "database path contains a NUL byte"))?;
-        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_EXRESCODE;
+        // NOMUTEX: a connection is only ever used by one thread at a time (the JS thread, or
+        // the server thread that holds it), so SQLite's per-call mutex would only cost time
+        // (a quarter of a local insert, measured with perf).
+        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_EXRESCODE | ffi::SQLITE_OPEN_NOMUTEX;
         let mut db = ptr::null_mut();
         // SAFETY: valid C string and out-pointer; on failure the handle (if any) is closed below.
         let rc = unsafe { ffi::sqlite3_open_v2(c_path.as_ptr(), &mut db, flags, ptr::null()) };
@@ -90,14 +126,36 @@ impl Connection {
         unsafe { Statement::prepare(self.db, sql) }
     }
 
-    /// Resets a statement and keeps it for the next call with the same SQL.
-    pub fn release(&mut self, mut cached: Cached) {
-        cached.stmt.reset();
+    /// Runs `f` on the cached statement for `sql` (prepared on first use) without taking it
+    /// out of the cache, then resets it. `Ok(None)` when `sql` holds no statement.
+    pub fn with_statement<T>(&mut self, sql: &str, f: impl FnOnce(Handle, &mut Statement) -> T) -> Result<Option<T>, SqliteError> {
+        let handle = Handle(self.db);
+        if let Some(stmt) = self.cache.get_mut(sql) {
+            let out = f(handle, stmt);
+            stmt.reset();
+            return Ok(Some(out));
+        }
+        // SAFETY: self.db is live and outlives the statement (the cache is cleared before close).
+        let Some(mut stmt) = (unsafe { Statement::prepare(self.db, sql)? }) else { return Ok(None) };
+        let out = f(handle, &mut stmt);
+        stmt.reset();
+        self.evict_if_full();
+        self.cache.insert(sql.to_owned(), stmt);
+        Ok(Some(out))
+    }
+
+    fn evict_if_full(&mut self) {
         if self.cache.len() >= CACHE_CAPACITY {
             if let Some(key) = self.cache.keys().next().cloned() {
                 self.cache.remove(&key);
             }
         }
+    }
+
+    /// Resets a statement and keeps it for the next call with the same SQL.
+    pub fn release(&mut self, mut cached: Cached) {
+        cached.stmt.reset();
+        self.evict_if_full();
         self.cache.insert(cached.sql, cached.stmt);
     }
 
@@ -115,19 +173,20 @@ impl Connection {
         }
     }
 
+    pub fn handle(&self) -> Handle {
+        Handle(self.db)
+    }
+
     pub fn changes(&self) -> i64 {
-        // SAFETY: live handle.
-        unsafe { ffi::sqlite3_changes64(self.db) }
+        self.handle().changes()
     }
 
     pub fn total_changes(&self) -> i64 {
-        // SAFETY: live handle.
-        unsafe { ffi::sqlite3_total_changes64(self.db) }
+        self.handle().total_changes()
     }
 
     pub fn last_insert_rowid(&self) -> i64 {
-        // SAFETY: live handle.
-        unsafe { ffi::sqlite3_last_insert_rowid(self.db) }
+        self.handle().last_insert_rowid()
     }
 
     pub fn is_autocommit(&self) -> bool {

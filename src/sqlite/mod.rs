@@ -7,6 +7,6 @@ mod connection;
 mod error;
 mod statement;
 
-pub use connection::Connection;
+pub use connection::{Connection, Handle};
 pub use error::{base_name as base_code_name, SqliteError};
 pub use statement::{ColumnValue, Statement};

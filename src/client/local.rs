@@ -1,0 +1,312 @@
+//! The state behind one local connection and everything done with it; `NativeConnection`
+//! (napi-rs methods) and `fast::execute` (a raw N-API callback) both drive it.
+
+use napi::bindgen_prelude::BigInt64Array;
+use napi::sys::napi_value;
+
+use super::args::{bind_args, bind_row, IntMode, REQUIRE_TRANSACTION};
+use super::error::Failure;
+use super::raw::Js;
+use super::results;
+use crate::sqlite::{Connection, SqliteError};
+
+/// One connection with its scratch buffers.
+pub(crate) struct Local {
+    conn: Option<Connection>,
+    /// Scratch space for argument text, reused across calls.
+    buf: Vec<u8>,
+    /// Scratch space for SQL text, reused across calls.
+    sql: Vec<u8>,
+    /// Where statements without result columns report `[rowsAffected, lastInsertRowid]`.
+    meta: Option<BigInt64Array>,
+}
+
+impl Local {
+    pub fn open(path: &str) -> Result<Self, SqliteError> {
+        Ok(Self { conn: Some(Connection::open(path)?), buf: Vec::new(), sql: Vec::new(), meta: None })
+    }
+
+    pub fn set_meta(&mut self, buffer: BigInt64Array) {
+        self.meta = Some(buffer);
+    }
+
+    /// See `NativeConnection::execute`.
+    pub fn execute(&mut self, js: Js, sql: napi_value, args: napi_value, flags: u32) -> Result<napi_value, Failure> {
+        if flags & REQUIRE_TRANSACTION != 0 && !self.in_transaction() {
+            return Err(Failure::client("TRANSACTION_CLOSED", "The transaction is closed"));
+        }
+        let mut text = std::mem::take(&mut self.sql);
+        let out = self.run_text(js, sql, &mut text, args, flags, true);
+        self.sql = text;
+        out
+    }
+
+    /// See `NativeConnection::batch`; a failure comes with the index of its statement.
+    pub fn batch(
+        &mut self,
+        js: Js,
+        stmts: napi_value,
+        int_mode: u32,
+        begin: Option<String>,
+    ) -> Result<napi_value, (Failure, Option<u32>)> {
+        // Entries' arguments are not pre-checked by the caller: keep only the int mode.
+        let flags = int_mode & 3;
+        // Inside a transaction the caller opened (a seed run, say), the batch becomes a
+        // savepoint: still all-or-nothing, without ending the outer transaction.
+        let scope = match begin {
+            Some(_) if self.in_transaction() => Scope::Savepoint,
+            Some(begin) => Scope::Transaction(begin),
+            None => Scope::Joined,
+        };
+        let opening = match &scope {
+            Scope::Savepoint => Some("SAVEPOINT astro_db_batch"),
+            Scope::Transaction(begin) => Some(begin.as_str()),
+            Scope::Joined => None,
+        };
+        if let Some(sql) = opening {
+            self.script(sql).map_err(|f| (f, None))?;
+        }
+        let out = match self.run_all(js, stmts, flags, !matches!(scope, Scope::Joined)) {
+            Ok(out) => out,
+            Err(e) => {
+                self.undo(&scope);
+                return Err(e);
+            }
+        };
+        let closing = match &scope {
+            Scope::Savepoint => Some("RELEASE astro_db_batch"),
+            Scope::Transaction(_) => Some("COMMIT"),
+            Scope::Joined => None,
+        };
+        if let Some(sql) = closing {
+            if let Err(f) = self.script(sql) {
+                self.undo(&scope);
+                return Err((f, None));
+            }
+        }
+        Ok(out)
+    }
+
+    /// See `NativeConnection::insert_rows`.
+    pub fn insert_rows(&mut self, js: Js, sql: napi_value, values: napi_value, width: u32, int_mode: u32) -> Result<(), Failure> {
+        let mut text = std::mem::take(&mut self.sql);
+        let out = self.insert_rows_with(js, sql, &mut text, values, width, IntMode::from_code(int_mode));
+        self.sql = text;
+        out
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| !c.is_autocommit())
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    pub fn set_busy_timeout(&self, ms: u32) {
+        if let Some(c) = &self.conn {
+            c.set_busy_timeout(ms);
+        }
+    }
+
+    pub fn close(&mut self) {
+        self.conn = None;
+    }
+}
+
+impl Local {
+    fn conn(&mut self) -> std::result::Result<&mut Connection, Failure> {
+        self.conn.as_mut().ok_or_else(|| Failure::client("CLIENT_CLOSED", "The client is closed"))
+    }
+
+    /// Reads the SQL text of `sql_v` into `text` and runs it. `compact` lets a statement
+    /// without result columns report through the result buffer.
+    fn run_text(
+        &mut self,
+        js: Js,
+        sql_v: napi_value,
+        text: &mut Vec<u8>,
+        args: napi_value,
+        flags: u32,
+        compact: bool,
+    ) -> std::result::Result<napi_value, Failure> {
+        let sql = match js.get_str_into(sql_v, text) {
+            Ok(sql) => sql,
+            Err(e) if e.status == napi::Status::StringExpected => return Err(Failure::Js(js.throw_type_error("SQL must be a string"))),
+            Err(e) => return Err(e.into()),
+        };
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut meta = if compact { self.meta.take() } else { None };
+        // SAFETY: the result buffer is only written here, on the JS thread, while no JS runs.
+        let slots = meta.as_mut().map(|m| unsafe { m.as_mut() });
+        let out = self.run_with(js, sql, args, flags, &mut buf, slots);
+        if compact {
+            self.meta = meta;
+        }
+        self.buf = buf;
+        out
+    }
+
+    fn run_with(
+        &mut self,
+        js: Js,
+        sql: &str,
+        args: napi_value,
+        flags: u32,
+        buf: &mut Vec<u8>,
+        meta: Option<&mut [i64]>,
+    ) -> std::result::Result<napi_value, Failure> {
+        let conn = self.conn()?;
+        let run = |handle, stmt: &mut _| {
+            bind_args(js, stmt, args, flags, buf).and_then(|()| results::run(js, handle, stmt, IntMode::from_code(flags), meta))
+        };
+        // An empty statement is reported like @libsql/client reports it (code 0).
+        conn.with_statement(sql, run)?.unwrap_or_else(|| Err(SqliteError::new(0, "not an error").into()))
+    }
+
+    fn run_all(
+        &mut self,
+        js: Js,
+        stmts: napi_value,
+        flags: u32,
+        own_transaction: bool,
+    ) -> std::result::Result<napi_value, (Failure, Option<u32>)> {
+        let at = |i: u32| move |f: Failure| (f, Some(i));
+        let not_array = || (Failure::Js(js.throw_type_error("batch() expects an array of statements")), None);
+        if !js.is_array(stmts).map_err(|e| (e.into(), None))? {
+            return Err(not_array());
+        }
+        let len = js.array_len(stmts).map_err(|e| (e.into(), None))?;
+        let out = js.array(len as usize).map_err(|e| (e.into(), None))?;
+        let mut sql = Vec::new();
+        for i in 0..len {
+            if !self.in_transaction() {
+                let message = if own_transaction { "The transaction has been rolled back" } else { "The transaction is closed" };
+                return Err((Failure::client("TRANSACTION_CLOSED", message), Some(i)));
+            }
+            let (sql_v, args) = statement_parts(js, js.get_element(stmts, i).map_err(|e| (e.into(), Some(i)))?).map_err(at(i))?;
+            let result = self.run_text(js, sql_v, &mut sql, args, flags, false).map_err(at(i))?;
+            js.set_element(out, i, result).map_err(|e| (e.into(), Some(i)))?;
+        }
+        Ok(out)
+    }
+
+    fn insert_rows_with(
+        &mut self,
+        js: Js,
+        sql_v: napi_value,
+        text: &mut Vec<u8>,
+        values: napi_value,
+        width: u32,
+        mode: IntMode,
+    ) -> std::result::Result<(), Failure> {
+        let sql = js.get_str_into(sql_v, text)?;
+        let len = js.array_len(values)?;
+        if width == 0 || len % width != 0 {
+            return Err(Failure::Js(js.throw_range_error("insertRows: values must hold whole rows of `width` values")));
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        self.script("SAVEPOINT astro_db_insert")?;
+        let result = self.insert_each(js, sql, values, len / width, width, mode, &mut buf);
+        self.buf = buf;
+        match result {
+            Ok((affected, last)) => {
+                self.script("RELEASE astro_db_insert")?;
+                if let Some(meta) = self.meta.as_mut() {
+                    // SAFETY: written on the JS thread while no JS runs.
+                    let slots = unsafe { meta.as_mut() };
+                    if slots.len() >= 2 {
+                        slots[0] = affected;
+                        slots[1] = last;
+                    }
+                }
+                Ok(())
+            }
+            Err(f) => {
+                let _ = self.script("ROLLBACK TO astro_db_insert");
+                let _ = self.script("RELEASE astro_db_insert");
+                Err(f)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_each(
+        &mut self,
+        js: Js,
+        sql: &str,
+        values: napi_value,
+        rows: u32,
+        width: u32,
+        mode: IntMode,
+        buf: &mut Vec<u8>,
+    ) -> std::result::Result<(i64, i64), Failure> {
+        let conn = self.conn()?;
+        let mut cached = conn.acquire(sql)?.ok_or_else(|| SqliteError::new(0, "not an error"))?;
+        if cached.stmt.parameter_count() != width as usize || cached.stmt.column_count() != 0 {
+            conn.release(cached);
+            return Err(Failure::Js(js.throw_range_error("insertRows: the statement must take exactly `width` parameters and return no rows")));
+        }
+        let mut affected = 0i64;
+        let mut outcome = Ok(());
+        for r in 0..rows {
+            outcome = bind_row(js, &mut cached.stmt, values, r * width, width, mode, buf).and_then(|()| {
+                while cached.stmt.step()? {}
+                Ok(())
+            });
+            cached.stmt.reset();
+            if outcome.is_err() {
+                break;
+            }
+            affected += conn.changes();
+        }
+        conn.release(cached);
+        outcome.map(|()| (affected, conn.last_insert_rowid()))
+    }
+
+    pub fn script(&mut self, sql: &str) -> std::result::Result<(), Failure> {
+        Ok(self.conn()?.execute_script(sql)?)
+    }
+
+    /// Undoes a failed batch: its savepoint, or its whole transaction.
+    fn undo(&mut self, scope: &Scope) {
+        match scope {
+            Scope::Savepoint if self.in_transaction() => {
+                let _ = self.script("ROLLBACK TO astro_db_batch");
+                let _ = self.script("RELEASE astro_db_batch");
+            }
+            Scope::Transaction(_) if self.in_transaction() => {
+                let _ = self.script("ROLLBACK");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How a batch relates to transactions.
+enum Scope {
+    /// Its own transaction, opened with the given `BEGIN …`.
+    Transaction(String),
+    /// A savepoint inside a transaction already open on the connection.
+    Savepoint,
+    /// Part of the caller's interactive transaction (`tx.batch`).
+    Joined,
+}
+
+/// Splits a batch entry into its SQL value and its arguments.
+fn statement_parts(js: Js, entry: napi_value) -> std::result::Result<(napi_value, napi_value), Failure> {
+    use napi::sys::ValueType;
+    match js.type_of(entry)? {
+        ValueType::napi_string => Ok((entry, js.undefined()?)),
+        ValueType::napi_object if js.is_array(entry)? => Ok((js.get_element(entry, 0)?, js.get_element(entry, 1)?)),
+        ValueType::napi_object => {
+            let sql = js.get_named(entry, c"sql")?;
+            if js.type_of(sql)? != ValueType::napi_string {
+                return Err(Failure::Js(js.throw_type_error("A statement needs `sql` as a string")));
+            }
+            Ok((sql, js.get_named(entry, c"args")?))
+        }
+        _ => Err(Failure::Js(js.throw_type_error("A statement must be a string or { sql, args }"))),
+    }
+}
+
