@@ -29,6 +29,7 @@ export const corpus = [
   ["unicode column name", one('select 1 as "naïve 🌍"')],
   ["duplicate column names", one("select 1 as a, 2 as a, 3 as b")],
   ["index-like column name", one('select 5 as "0", 6 as "1"')],
+  ["index-like and duplicate names mixed", one('select 1 as a, 2 as "0", 3 as b, 4 as a, 5 as "9"')],
   ["max int64 fails in number mode", one("select 9223372036854775807 as m")],
   ["2^53 boundary", one("select 9007199254740991 as ok")],
   ["just past 2^53", one("select 9007199254740992 as over")],

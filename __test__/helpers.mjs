@@ -31,7 +31,7 @@ export function describe(value) {
 }
 
 function describeRow(row) {
-  const out = { proto: Object.getPrototypeOf(row) === Object.prototype, keys: Object.keys(row), props: {} };
+  const out = { proto: Object.getPrototypeOf(row) === Object.prototype, keys: Object.keys(row), ownKeys: Reflect.ownKeys(row).map(String), props: {} };
   for (const key of Reflect.ownKeys(row)) {
     const d = Object.getOwnPropertyDescriptor(row, key);
     out.props[key] = { value: describe(d.value), enumerable: d.enumerable, writable: d.writable, configurable: d.configurable };

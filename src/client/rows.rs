@@ -13,7 +13,7 @@ pub struct RowShape {
     /// The `columnTypes` array of the result.
     pub column_types: napi_value,
     descriptors: Vec<sys::napi_property_descriptor>,
-    /// For each descriptor after `length`: the column whose value it carries.
+    /// For each descriptor: the column whose value it carries (`usize::MAX` for `length`).
     sources: Vec<usize>,
 }
 
@@ -26,7 +26,9 @@ impl RowShape {
         let mut names: Vec<&str> = Vec::with_capacity(n);
         let mut descriptors = Vec::with_capacity(1 + 2 * n);
         let mut sources = Vec::with_capacity(2 * n);
-        descriptors.push(descriptor(js.key(b"length")?, js.double(n as f64)?, PropertyAttributes::default));
+        // Indexes first, then `length`, then names: the same own-key order as defining them
+        // interleaved (elements always come first), with all element definitions together.
+        let mut named = Vec::with_capacity(n);
         for (i, (name, decltype)) in cols.enumerate() {
             let name_v = js.key(name.unwrap_or("").as_bytes())?;
             js.set_element(columns, i as u32, name_v)?;
@@ -37,18 +39,25 @@ impl RowShape {
             // A name that looks like an index ("0") would collide with the index itself.
             if !names.contains(&name) && !is_index_below(name, n) {
                 names.push(name);
-                let attrs = PropertyAttributes::writable | PropertyAttributes::enumerable | PropertyAttributes::configurable;
-                descriptors.push(descriptor(name_v, std::ptr::null_mut(), attrs));
-                sources.push(i);
+                named.push((name_v, i));
             }
+        }
+        descriptors.push(descriptor(js.key(b"length")?, js.double(n as f64)?, PropertyAttributes::default));
+        sources.push(usize::MAX);
+        let attrs = PropertyAttributes::writable | PropertyAttributes::enumerable | PropertyAttributes::configurable;
+        for (name_v, i) in named {
+            descriptors.push(descriptor(name_v, std::ptr::null_mut(), attrs));
+            sources.push(i);
         }
         Ok(Self { columns, column_types, descriptors, sources })
     }
 
     /// One row object from its column values (in column order).
     pub fn row(&mut self, js: Js, values: &[napi_value]) -> napi::Result<napi_value> {
-        for (d, &src) in self.descriptors[1..].iter_mut().zip(&self.sources) {
-            d.value = values[src];
+        for (d, &src) in self.descriptors.iter_mut().zip(&self.sources) {
+            if src != usize::MAX {
+                d.value = values[src];
+            }
         }
         let row = js.object()?;
         js.define_properties(row, &self.descriptors)?;
