@@ -2,12 +2,14 @@
 import { pathToFileURL } from "node:url";
 import { scaffoldDbDirectory } from "../integration/scaffold.js";
 import { runServe } from "./serve.js";
+import { runToken } from "./token.js";
 
 const HELP = `Usage: astro-db <command> [options]
 
 Commands:
   init      create db/config.ts and db/seed.ts in the current project
   serve     serve a database file as a local libSQL server (see: astro-db serve --help)
+  token     print an auth token for such a server (see: astro-db token --help)
   help      this help
 `;
 
@@ -24,6 +26,7 @@ const commands: Record<string, Command> = {
     return 0;
   },
   serve: runServe,
+  token: runToken,
   help: async () => {
     process.stdout.write(HELP);
     return 0;
