@@ -1,6 +1,7 @@
 // `astro db <command>` on Astro 6: Astro resolves the project's config and calls `cli()`
 // with its parsed flags; the commands are the same as the `astro-db` bin's.
 import { main } from "./index.js";
+import { setAstroConfig } from "./target.js";
 
 export interface AstroCliArgs {
   flags: { _: Array<string | number>; [flag: string]: unknown };
@@ -19,7 +20,8 @@ function commandLine(flags: AstroCliArgs["flags"]): string[] {
   return start >= 0 ? raw.slice(start) : [command];
 }
 
-export async function cli({ flags }: AstroCliArgs): Promise<void> {
+export async function cli({ flags, config }: AstroCliArgs): Promise<void> {
+  setAstroConfig(config);
   const code = await main(commandLine(flags));
   if (code !== 0) process.exitCode = code;
 }

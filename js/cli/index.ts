@@ -3,6 +3,11 @@ import { pathToFileURL } from "node:url";
 import { scaffoldDbDirectory } from "../integration/scaffold.js";
 import { runServe } from "./serve.js";
 import { runToken } from "./token.js";
+import { runPush } from "./push.js";
+import { runVerify } from "./verify.js";
+import { runShell } from "./shell.js";
+import { runExecute } from "./execute.js";
+import { retiredCommand } from "./studio.js";
 
 const HELP = `Usage: astro-db <command> [options]
 
@@ -10,7 +15,15 @@ Commands:
   init      create db/config.ts and db/seed.ts in the current project
   serve     serve a database file as a local libSQL server (see: astro-db serve --help)
   token     print an auth token for such a server (see: astro-db token --help)
+  push      apply db/config.ts to the database at ASTRO_DB_REMOTE_URL [--dry-run] [--force-reset [--yes]]
+  verify    compare that database with db/config.ts: MATCH, NO_MATCH or DATA_LOSS [--json] [--strict]
+  shell     run one statement and print the rows: --query <sql> [--remote] [--json]
+  execute   run a file whose default export uses astro:db: <file> [--remote]
   help      this help
+
+Every command takes --help. Remote commands read ASTRO_DB_REMOTE_URL and ASTRO_DB_APP_TOKEN
+(or --db-app-token) from the environment and .env files.
+login, logout, link (Astro Studio, retired), gen and sync are no longer needed: they say what replaced them.
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -27,6 +40,15 @@ const commands: Record<string, Command> = {
   },
   serve: runServe,
   token: runToken,
+  push: runPush,
+  verify: runVerify,
+  shell: runShell,
+  execute: runExecute,
+  login: retiredCommand("login"),
+  logout: retiredCommand("logout"),
+  link: retiredCommand("link"),
+  gen: retiredCommand("gen"),
+  sync: retiredCommand("sync"),
   help: async () => {
     process.stdout.write(HELP);
     return 0;

@@ -1,0 +1,47 @@
+// A throwaway Astro project for the CLI tests: db/config.ts + astro.config.mjs in a temp dir
+// whose node_modules is this repo's (so `astro`, `esbuild` and `vite` resolve), and a runner
+// for the `astro-db` bin in it.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const repo = new URL("..", import.meta.url).pathname;
+const bin = join(repo, "bin/astro-db.js");
+
+/** `columns` source for `defineTable`, e.g. `{ id: column.number({ primaryKey: true }) }`. */
+export function configSource(tables) {
+  const defs = Object.entries(tables).map(([name, cols]) => `const ${name} = defineTable({ columns: ${cols} });`);
+  return `import { defineDb, defineTable, column } from 'astro:db';\n${defs.join("\n")}\nexport default defineDb({ tables: { ${Object.keys(tables).join(", ")} } });\n`;
+}
+
+export function project(t, tables) {
+  const dir = mkdtempSync(join(tmpdir(), "astro-db-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
+  mkdirSync(join(dir, "db"));
+  writeFileSync(join(dir, "astro.config.mjs"), "export default {};\n");
+  const p = {
+    dir,
+    setTables(next) {
+      writeFileSync(join(dir, "db/config.ts"), configSource(next));
+    },
+    write(name, text) {
+      writeFileSync(join(dir, name), text);
+    },
+    /** Runs `astro-db ...args` in the project; never throws. */
+    run(args, env = {}) {
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ASTRO_")));
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ code, stdout, stderr, all: stdout + stderr }));
+      });
+    },
+  };
+  if (tables) p.setTables(tables);
+  return p;
+}

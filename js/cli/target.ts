@@ -1,0 +1,213 @@
+// What the database commands share: flag parsing, the project (root + integrations, from
+// Astro's `cli()` on Astro 6 or read from astro.config.* by the bin), the target database
+// (remote URL + token from the environment and `.env`, or the local dev file), the stored
+// snapshot, and errors a user can act on (tokens never shown).
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createClient } from "../client/index.js";
+import { redact } from "../client/config.js";
+import type { Client } from "../client/types.js";
+import { evaluateFile } from "../integration/bundle.js";
+import { astroEnv } from "../integration/env.js";
+import type { IntegrationLike } from "../integration/load-config.js";
+
+export class UsageError extends Error {}
+
+export interface Args {
+  flags: Record<string, string | true>;
+  positionals: string[];
+}
+
+/** `--flag`, `--flag value` (for the names in `valued`), `--flag=value`, positionals. */
+export function parseArgs(argv: string[], valued: string[], known: string[]): Args {
+  const flags: Record<string, string | true> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-h") {
+      flags.help = true;
+      continue;
+    }
+    if (!a.startsWith("--")) {
+      positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    if (!valued.includes(name) && !known.includes(name) && name !== "help") {
+      throw new UsageError(`Unknown option --${name}.`);
+    }
+    if (eq >= 0) flags[name] = a.slice(eq + 1);
+    else if (valued.includes(name)) {
+      const v = argv[i + 1];
+      if (v === undefined) throw new UsageError(`--${name} needs a value.`);
+      flags[name] = v;
+      i++;
+    } else flags[name] = true;
+  }
+  return { flags, positionals };
+}
+
+export interface Project {
+  root: URL;
+  integrations: IntegrationLike[];
+}
+
+let astroConfig: { root?: URL | string; integrations?: unknown[] } | undefined;
+
+/** Astro 6's `astro db` hands us its resolved config. */
+export function setAstroConfig(config: unknown): void {
+  if (config && typeof config === "object") astroConfig = config as typeof astroConfig;
+}
+
+const ASTRO_CONFIG_NAMES = ["astro.config.mjs", "astro.config.js", "astro.config.ts", "astro.config.mts", "astro.config.cjs", "astro.config.cts"];
+
+function dirUrl(p: URL | string): URL {
+  const url = p instanceof URL ? p : pathToFileURL(isAbsolute(p) ? p : join(process.cwd(), p));
+  return url.href.endsWith("/") ? url : new URL(url.href + "/");
+}
+
+function flattenIntegrations(list: unknown): IntegrationLike[] {
+  if (!Array.isArray(list)) return [];
+  return list.flat(Infinity).filter((i): i is IntegrationLike => !!i && typeof i === "object" && "hooks" in i);
+}
+
+/** The project: from Astro's config when Astro called us, else from astro.config.* in cwd. */
+export async function loadProject(): Promise<Project> {
+  if (astroConfig) {
+    return { root: dirUrl(astroConfig.root ?? process.cwd()), integrations: flattenIntegrations(astroConfig.integrations) };
+  }
+  const cwd = dirUrl(process.cwd());
+  const file = ASTRO_CONFIG_NAMES.map((n) => new URL(n, cwd)).find((u) => existsSync(u));
+  if (!file) return { root: cwd, integrations: [] };
+  const virtual = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
+  const { mod } = await evaluateFile(cwd, file, virtual);
+  let config = (mod as { default?: unknown }).default as any;
+  if (typeof config === "function") config = await config({ command: "build", mode: "production" });
+  config ??= {};
+  const root = config.root ? dirUrl(config.root instanceof URL ? config.root : join(fileURLToPath(cwd), String(config.root))) : cwd;
+  return { root, integrations: flattenIntegrations(config.integrations) };
+}
+
+export interface Target {
+  client: Client;
+  /** The URL as it may be shown (credentials redacted). */
+  shown: string;
+  remote: boolean;
+  secrets: string[];
+}
+
+/** `file:x.db` relative to the project root, as the contract says. */
+function resolveFileUrl(url: string, root: URL): string {
+  const m = /^file:(?!\/)([^?#]*)(.*)$/.exec(url);
+  if (!m) return url;
+  return pathToFileURL(join(fileURLToPath(root), decodeURIComponent(m[1]))).href + m[2];
+}
+
+export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Target> {
+  const env = await astroEnv(root);
+  const url = env.ASTRO_DB_REMOTE_URL;
+  if (!url) {
+    throw new UsageError(
+      "ASTRO_DB_REMOTE_URL is not set: set it (in the environment or .env) to your libSQL database URL, e.g. libsql://my-db.example.com, http://127.0.0.1:8080 or file:remote.db.",
+    );
+  }
+  const flagToken = typeof flags["db-app-token"] === "string" ? (flags["db-app-token"] as string) : undefined;
+  const authToken = flagToken ?? env.ASTRO_DB_APP_TOKEN;
+  if (!authToken && env.ASTRO_STUDIO_APP_TOKEN) {
+    process.stderr.write(
+      "ASTRO_STUDIO_APP_TOKEN is set but Astro Studio is retired and the token is ignored: set ASTRO_DB_APP_TOKEN (or pass --db-app-token) to your libSQL database's token.\n",
+    );
+  }
+  let client: Client;
+  const resolved = resolveFileUrl(url, root);
+  try {
+    client = createClient({ url: resolved, authToken: authToken || undefined });
+  } catch (e) {
+    throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${redact(url)}): ${hide(String((e as Error)?.message ?? e), [authToken])}`);
+  }
+  const secrets = [authToken, ...[...url.matchAll(/(?:authToken|encryptionKey)=([^&#]+)/gi)].map((m) => m[1])].filter(
+    (s): s is string => !!s,
+  );
+  return { client, shown: redact(url), remote: true, secrets };
+}
+
+export async function localTarget(root: URL): Promise<Target & { path: string }> {
+  const env = await astroEnv(root);
+  const file = env.ASTRO_DATABASE_FILE;
+  const path = file
+    ? file.startsWith("file:")
+      ? fileURLToPath(resolveFileUrl(file, root))
+      : isAbsolute(file)
+        ? file
+        : join(fileURLToPath(root), file)
+    : fileURLToPath(new URL(".astro/content.db", root));
+  return { client: createClient({ url: pathToFileURL(path).href }), shown: path, remote: false, secrets: [], path };
+}
+
+export async function chooseTarget(project: Project, flags: Args["flags"]): Promise<Target> {
+  return flags.remote ? remoteTarget(project.root, flags) : localTarget(project.root);
+}
+
+function hide(text: string, secrets: Array<string | undefined>): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join("***");
+  return out;
+}
+
+/** An error from the database, rewritten so that the user knows what to do. */
+export function explain(e: unknown, target: Target): Error {
+  const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+  const message = hide(String(err?.message ?? e), target.secrets);
+  const all = `${message} ${err?.code ?? ""} ${err?.cause?.message ?? ""} ${err?.cause?.code ?? ""}`;
+  if (/\b401\b|unauthori[sz]ed/i.test(all)) {
+    return new UsageError(
+      `${target.shown} refused the credentials (401 Unauthorized): check ASTRO_DB_APP_TOKEN or --db-app-token.`,
+    );
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|connection refused|error trying to connect|dns error|failed to connect|fetch failed/i.test(all)) {
+    return new UsageError(`Could not reach the database at ${target.shown}: ${message}`);
+  }
+  if (/no such table/i.test(message) && target.remote) {
+    return new UsageError(`${message}\nHint: run \`astro-db push\` to create the tables of db/config.ts in ${target.shown}.`);
+  }
+  return new UsageError(message);
+}
+
+const SNAPSHOT_TABLE = "_astro_db_snapshot";
+
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v;
+  if (v instanceof ArrayBuffer) return new TextDecoder().decode(v);
+  if (ArrayBuffer.isView(v)) return new TextDecoder().decode(v as Uint8Array);
+  return String(v);
+}
+
+/** The latest stored snapshot; no table and an empty table both mean none. */
+export async function readSnapshot(client: Client): Promise<string | null> {
+  const exists = await client.execute(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${SNAPSHOT_TABLE}'`);
+  if (exists.rows.length === 0) return null;
+  const rs = await client.execute(`SELECT snapshot FROM "${SNAPSHOT_TABLE}" ORDER BY id DESC LIMIT 1`);
+  if (rs.rows.length === 0) return null;
+  const s = text(rs.rows[0][0]);
+  return s && s.trim() ? s : null;
+}
+
+export const CREATE_SNAPSHOT_TABLE = `CREATE TABLE IF NOT EXISTS "${SNAPSHOT_TABLE}" (id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT, snapshot BLOB)`;
+export const INSERT_SNAPSHOT = `INSERT INTO "${SNAPSHOT_TABLE}" (version, snapshot) VALUES ('2024-03-12', ?)`;
+
+/** Runs a command body, closing the client and turning errors into messages and exit codes. */
+export async function withTarget(target: Target, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw explain(e, target);
+  } finally {
+    try {
+      target.client.close();
+    } catch {}
+  }
+}
