@@ -44,10 +44,9 @@ export async function runExecute(argv: string[]): Promise<number> {
   const path = isAbsolute(positionals[0]) ? positionals[0] : join(process.cwd(), positionals[0]);
   if (!existsSync(path)) throw new UsageError(`File not found: ${positionals[0]}`);
   const schema = await loadDbSchema(project.root, project.integrations);
-  const target = await chooseTarget(project, flags);
+  const target = await chooseTarget(project, flags, false);
   if (!target.remote) {
-    const local = (target as { path?: string }).path!;
-    await mkdir(join(local, ".."), { recursive: true });
+    const local = target.path!;
     try {
       migrateLocalDatabase(local, schema.snapshot);
     } catch (e) {

@@ -1,5 +1,4 @@
 // `astro-db shell --query <sql>`: runs one statement against the local or remote database.
-import { existsSync } from "node:fs";
 import { chooseTarget, loadProject, parseArgs, UsageError, withTarget } from "./target.js";
 
 export const SHELL_HELP = `Usage: astro-db shell --query <sql> [--remote] [--json] [--db-app-token <token>]
@@ -46,11 +45,7 @@ export async function runShell(argv: string[]): Promise<number> {
   const query = typeof flags.query === "string" ? flags.query : positionals.join(" ");
   if (!query.trim()) throw new UsageError(`Missing --query <sql>.\n\n${SHELL_HELP}`);
   const project = await loadProject();
-  const target = await chooseTarget(project, flags);
-  if (!target.remote && !existsSync((target as { path?: string }).path ?? "")) {
-    target.client.close();
-    throw new UsageError(`No local database at ${target.shown}: run \`astro dev\` first, or pass --remote.`);
-  }
+  const target = await chooseTarget(project, flags, true);
   if (!flags.json) process.stderr.write(`Database: ${target.shown}\n`);
   return withTarget(target, async () => {
     const rs = await target.client.execute(query);

@@ -2,8 +2,8 @@
 // Astro's `cli()` on Astro 6 or read from astro.config.* by the bin), the target database
 // (remote URL + token from the environment and `.env`, or the local dev file), the stored
 // snapshot, and errors a user can act on (tokens never shown).
-import { existsSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
 import { redact } from "../client/config.js";
@@ -133,7 +133,7 @@ export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Tar
   return { client, shown: redact(url), remote: true, secrets };
 }
 
-export async function localTarget(root: URL): Promise<Target & { path: string }> {
+export async function localTarget(root: URL, mustExist: boolean): Promise<Target & { path: string }> {
   const env = await astroEnv(root);
   const file = env.ASTRO_DATABASE_FILE;
   const path = file
@@ -143,11 +143,15 @@ export async function localTarget(root: URL): Promise<Target & { path: string }>
         ? file
         : join(fileURLToPath(root), file)
     : fileURLToPath(new URL(".astro/content.db", root));
+  if (!existsSync(path)) {
+    if (mustExist) throw new UsageError(`No local database at ${path}: run \`astro dev\` first, or pass --remote.`);
+    mkdirSync(dirname(path), { recursive: true });
+  }
   return { client: createClient({ url: pathToFileURL(path).href }), shown: path, remote: false, secrets: [], path };
 }
 
-export async function chooseTarget(project: Project, flags: Args["flags"]): Promise<Target> {
-  return flags.remote ? remoteTarget(project.root, flags) : localTarget(project.root);
+export async function chooseTarget(project: Project, flags: Args["flags"], mustExist: boolean): Promise<Target & { path?: string }> {
+  return flags.remote ? remoteTarget(project.root, flags) : localTarget(project.root, mustExist);
 }
 
 function hide(text: string, secrets: Array<string | undefined>): string {
