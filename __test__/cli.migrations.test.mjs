@@ -1,0 +1,79 @@
+// Push against databases shaped by upstream 0.21.3 (an empty snapshot table left by a failed
+// first push; a snapshot stored as a BLOB), and the foreign-key check that rolls the whole
+// push back when existing rows would break a new reference.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createClient } from "../dist/client/index.js";
+import { pushStatements } from "../dist/cli/push.js";
+import { project } from "./cli.project.mjs";
+
+const id = "column.number({ primaryKey: true })";
+const V1 = { User: `{ id: ${id}, name: column.text() }` };
+const UPSTREAM_V1 =
+  '{"version":"2024-03-12","schema":{"User":{"columns":{"id":{"type":"number","schema":{"unique":false,"deprecated":false,"name":"id","collection":"User","primaryKey":true}},"name":{"type":"text","schema":{"unique":false,"deprecated":false,"name":"name","collection":"User","primaryKey":false,"optional":false}}},"deprecated":false,"indexes":{}}}}';
+
+test("an empty snapshot table (upstream's failed first push) reads as none", async (t) => {
+  const p = project(t, V1);
+  const db = createClient({ url: pathToFileURL(join(p.dir, "remote.db")).href });
+  await db.execute('CREATE TABLE "_astro_db_snapshot" (id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT, snapshot BLOB)');
+  db.close();
+  const env = { ASTRO_DB_REMOTE_URL: "file:remote.db" };
+  assert.match((await p.run(["verify"], env)).stdout, /^NO_MATCH$/m);
+  const r = await p.run(["push"], env);
+  assert.equal(r.code, 0, r.all);
+  assert.match((await p.run(["verify"], env)).stdout, /^MATCH$/m);
+});
+
+test("a database pushed by upstream 0.21.3 (snapshot as a BLOB) is read as-is and pushed to", async (t) => {
+  const p = project(t, V1);
+  const db = createClient({ url: pathToFileURL(join(p.dir, "remote.db")).href });
+  await db.batch([
+    'CREATE TABLE "_astro_db_snapshot" (id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT, snapshot BLOB)',
+    { sql: `INSERT INTO "_astro_db_snapshot" (version, snapshot) VALUES ('2024-03-12', ?)`, args: [new TextEncoder().encode(UPSTREAM_V1)] },
+    'CREATE TABLE "User" ("id" integer PRIMARY KEY, "name" text NOT NULL)',
+    "INSERT INTO User VALUES (1, 'Ada')",
+  ]);
+  db.close();
+  const env = { ASTRO_DB_REMOTE_URL: "file:remote.db" };
+  let r = await p.run(["push"], env);
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.stdout, /Database schema is up to date\./);
+  p.setTables({ User: `{ id: ${id}, name: column.text(), bio: column.text({ optional: true }) }` });
+  r = await p.run(["push"], env);
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.stdout, /Pushed 1 statement/);
+  r = await p.run(["shell", "--remote", "--json", "--query", "SELECT * FROM User"], env);
+  assert.deepEqual(JSON.parse(r.stdout), [{ id: 1, name: "Ada", bio: null }]);
+});
+
+test("a new reference that existing rows break: refused, and nothing of the push remains", async (t) => {
+  const p = project(t, { User: V1.User, Post: `{ id: ${id}, authorId: column.number() }` });
+  const env = { ASTRO_DB_REMOTE_URL: "file:remote.db" };
+  assert.equal((await p.run(["push"], env)).code, 0);
+  await p.run(["shell", "--remote", "--query", "INSERT INTO Post VALUES (1, 99)"], env);
+  p.setTables({ User: V1.User, Post: `{ id: ${id}, authorId: column.number({ references: () => User.columns.id }), extra: column.text({ optional: true }) }` });
+  let r = await p.run(["push"], env);
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.stderr, /Post\(authorId\) now references User\(id\)/);
+  r = await p.run(["shell", "--remote", "--json", "--query", "SELECT (SELECT count(*) FROM _astro_db_snapshot) AS snapshots, (SELECT count(*) FROM pragma_table_info('Post')) AS columns"], env);
+  assert.deepEqual(JSON.parse(r.stdout), [{ snapshots: 1, columns: 2 }]);
+  await p.run(["shell", "--remote", "--query", "INSERT INTO User VALUES (99, 'Zed')"], env);
+  r = await p.run(["push"], env);
+  assert.equal(r.code, 0, r.all);
+});
+
+test("the foreign-key check statement of a push fails the batch, rolling everything back", async () => {
+  const db = createClient({ url: "memory:" });
+  await db.executeMultiple(`PRAGMA foreign_keys = OFF; CREATE TABLE A (id INTEGER PRIMARY KEY); CREATE TABLE B (a INTEGER REFERENCES A (id)); INSERT INTO B VALUES (7);`);
+  const plan = { queries: ["CREATE TABLE C (x)"], foreignKeysOff: true, foreignKeyChecks: ["B"], steps: [], notes: [] };
+  const stmts = pushStatements({ stored: null, snapshot: UPSTREAM_V1, plan, blocking: [] });
+  await assert.rejects(db.migrate(stmts), /integer overflow/);
+  const rs = await db.execute("SELECT name FROM sqlite_master WHERE name IN ('C', '_astro_db_snapshot')");
+  assert.equal(rs.rows.length, 0);
+  await db.execute("INSERT INTO A VALUES (7)");
+  await db.migrate(stmts);
+  assert.equal((await db.execute("SELECT count(*) FROM _astro_db_snapshot")).rows[0][0], 1);
+  db.close();
+});
