@@ -48,7 +48,7 @@ export async function assess(client: Client, snapshot: string, reset: boolean): 
   const stored = await readSnapshot(client);
   let plan: MigrationPlan;
   try {
-    plan = planMigration(stored, snapshot, { reset });
+    plan = planMigration(reset ? await resetBase(client, stored, snapshot) : stored, snapshot, { reset });
   } catch (e) {
     throw new UsageError(`Could not read the schema snapshot stored in the database: ${(e as Error).message}`);
   }
@@ -62,6 +62,25 @@ export async function assess(client: Client, snapshot: string, reset: boolean): 
     blocking.push(step);
   }
   return { stored, snapshot, plan, blocking };
+}
+
+/**
+ * What a reset drops: the stored schema, plus configured tables the database holds that it
+ * does not describe (created without a snapshot), so that they are dropped and re-created.
+ */
+async function resetBase(client: Client, stored: string | null, snapshot: string): Promise<string | null> {
+  const rs = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
+  const existing = new Set(rs.rows.map((r) => String(r[0])));
+  const next = JSON.parse(snapshot) as { version: string; schema: Record<string, unknown> };
+  const base = stored ? (JSON.parse(stored) as typeof next) : { version: next.version, schema: {} };
+  let extended = false;
+  for (const [name, table] of Object.entries(next.schema)) {
+    if (existing.has(name) && !(name in base.schema)) {
+      base.schema[name] = table;
+      extended = true;
+    }
+  }
+  return extended ? JSON.stringify(base) : stored;
 }
 
 /** Every statement of the push, in order, for one atomic batch. */

@@ -82,7 +82,9 @@ export async function loadProject(): Promise<Project> {
   const file = ASTRO_CONFIG_NAMES.map((n) => new URL(n, cwd)).find((u) => existsSync(u));
   if (!file) return { root: cwd, integrations: [] };
   const virtual = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
-  const { mod } = await evaluateFile(cwd, file, virtual);
+  // The bundle runs from a scratch file: keep `new URL("./x", import.meta.url)` in the config
+  // pointing next to the config (files it imports locally share that URL; packages are external).
+  const { mod } = await evaluateFile(cwd, file, virtual, { "import.meta.url": JSON.stringify(file.href) });
   let config = (mod as { default?: unknown }).default as any;
   if (typeof config === "function") config = await config({ command: "build", mode: "production" });
   config ??= {};
@@ -172,6 +174,11 @@ export function explain(e: unknown, target: Target): Error {
   }
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|connection refused|error trying to connect|dns error|failed to connect|fetch failed/i.test(all)) {
     return new UsageError(`Could not reach the database at ${target.shown}: ${message}`);
+  }
+  if (/table .* already exists/i.test(message) && target.remote) {
+    return new UsageError(
+      `${message}\nThe database has tables but no schema snapshot that describes them: push to an empty database, or replace its tables with \`astro-db push --force-reset\`. Nothing was changed.`,
+    );
   }
   if (/no such table/i.test(message) && target.remote) {
     return new UsageError(`${message}\nHint: run \`astro-db push\` to create the tables of db/config.ts in ${target.shown}.`);
