@@ -157,6 +157,7 @@ export async function runPush(argv: string[]): Promise<number> {
       return 0;
     }
     const stmts = pushStatements(a);
+    out(`Applying ${a.plan.queries.length} statement${a.plan.queries.length === 1 ? "" : "s"} and the new schema snapshot in one transaction…`);
     try {
       if (a.plan.foreignKeysOff) await target.client.migrate(stmts as any);
       else await target.client.batch(stmts as any, "write");
