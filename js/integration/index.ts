@@ -9,6 +9,7 @@ import { AstroDbError } from "./errors.js";
 import { CONFIG_FILE_NAMES, dbDirectory, loadDbSchema, type LoadedSchema } from "./load-config.js";
 import { localTarget, prepareDatabase, seedFiles, type Target } from "./prepare.js";
 import { scaffoldDbDirectory } from "./scaffold.js";
+import { checkWebClient, probeRemote, publishRemote, resolveRemote, wantsRemote, type RemoteConnection } from "./remote.js";
 import { vitePluginDb } from "./vite-plugin.js";
 
 export interface AstroDBConfig {
@@ -32,6 +33,9 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
   let target: Target;
   let env: Record<string, string> = {};
   let output: string | undefined;
+  // Set by --remote on dev/build: no local database, no reset, no seeding.
+  let remote: RemoteConnection | undefined;
+  const mode = options?.mode ?? "node";
 
   const loaded = (): LoadedSchema => {
     if (!schema) throw new AstroDbError("The database schema is not loaded yet (astro:config:done has not run).");
@@ -51,11 +55,12 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         command = cmd;
         if (command === "preview") return;
         root = config.root;
-        if (process.argv.slice(2).includes("--remote")) {
-          throw new AstroDbError(
-            "--remote is not supported yet by this version of @astrojs/db.",
-            "Run without --remote to use the local database.",
-          );
+        remote = undefined;
+        if ((command === "dev" || command === "build") && wantsRemote()) {
+          env = await astroEnv(root, command === "dev" ? "development" : "production");
+          remote = resolveRemote(env, mode);
+          if (mode === "web") checkWebClient(root);
+          publishRemote(remote);
         }
         if (command === "dev") {
           // Astro restarts itself, re-running every hook, when a watched file changes
@@ -73,6 +78,8 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
                 tables: () => loaded().tables,
                 databasePath: () => target.path,
                 astroDatabaseFile: () => env.ASTRO_DATABASE_FILE,
+                remote: () =>
+                  remote && { mode, url: remote.publicUrl, devToken: command === "dev" ? remote.token : undefined },
               }),
             ],
           },
@@ -85,6 +92,15 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         target = localTarget(root, env.ASTRO_DATABASE_FILE);
         schema = await loadDbSchema(root, config.integrations as any);
         for (const w of schema.warnings) logger.warn(w);
+        if (remote) {
+          const missing = await probeRemote(remote, Object.keys(schema.tables));
+          logger.info(`Connected to remote database. (${remote.shown})`);
+          if (missing.length) {
+            logger.warn(
+              `The remote database has no table ${missing.join(", ")}: push the schema with \`npx astro-db push --remote\` (Astro 6: \`astro db push --remote\`).`,
+            );
+          }
+        }
         const types = generateTypes(schema.snapshot);
         const typesFile = injectTypes({ filename: "db.d.ts", content: types });
         if (command === "dev" && typesFile) {
@@ -95,6 +111,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         }
       },
       "astro:server:setup": async ({ server, logger }) => {
+        if (remote) return;
         const configFiles = new Set([
           ...CONFIG_FILE_NAMES.map((n) => fileURLToPath(new URL(n, dbDirectory(root)))),
           ...loaded().dependencies,
@@ -122,6 +139,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         });
       },
       "astro:build:start": async ({ logger }) => {
+        if (remote) return;
         if (output === "server" && !env.ASTRO_DATABASE_FILE) {
           throw new AstroDbError(
             "Attempting to build without the --remote flag or the ASTRO_DATABASE_FILE environment variable defined. You probably want to pass --remote to astro build.",

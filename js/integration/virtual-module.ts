@@ -25,6 +25,37 @@ ${tableExports(tables)}
 `;
 }
 
+export interface RemoteModuleOptions {
+  /** `node`: the native client; `web`: `@libsql/client/web`, no native code. */
+  mode: "node" | "web";
+  /** The build-time URL, without credentials: the run-time fallback. */
+  url: string;
+  /** The token, inlined only for `astro dev` (the module then lives in memory only). */
+  devToken?: string;
+}
+
+/**
+ * The module pages import in remote mode. URL and token are read when `db` is first used:
+ * from the integration in the same process (dev, prerendering), else from
+ * `ASTRO_DB_REMOTE_URL` / `ASTRO_DB_APP_TOKEN` at run time; the URL falls back to the
+ * build-time one. A build never contains the token.
+ */
+export function remoteModule(tables: Record<string, unknown>, options: RemoteModuleOptions): string {
+  const defaults = JSON.stringify({ url: options.url, ...(options.devToken ? { token: options.devToken } : {}) });
+  const head =
+    options.mode === "web"
+      ? `import { createClient } from "@libsql/client/web";
+import { asDrizzleTable, createWebDatabase } from ${JSON.stringify("@astrojs/db/runtime/web")};
+export const db = createWebDatabase(createClient, ${defaults});`
+      : `import { asDrizzleTable, createRemoteDatabase } from ${RUNTIME};
+export const db = createRemoteDatabase(${defaults});`;
+  return `${head}
+export * from ${VIRTUAL};
+export const dbUrl = ${JSON.stringify(options.url)};
+${tableExports(tables)}
+`;
+}
+
 /** The module seed files import while they run. */
 export function seedModule(tables: Record<string, unknown>, dbUrl: string): string {
   return `import { asDrizzleTable } from ${RUNTIME};

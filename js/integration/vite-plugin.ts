@@ -1,6 +1,6 @@
 // Resolves `astro:db` to its generated module.
 import { pathToFileURL } from "node:url";
-import { runtimeModule } from "./virtual-module.js";
+import { remoteModule, runtimeModule, type RemoteModuleOptions } from "./virtual-module.js";
 
 export const VIRTUAL_MODULE_ID = "astro:db";
 const RESOLVED = "\0" + VIRTUAL_MODULE_ID;
@@ -9,6 +9,8 @@ export interface PluginState {
   tables(): Record<string, unknown>;
   databasePath(): string;
   astroDatabaseFile(): string | undefined;
+  /** Set with --remote. */
+  remote(): RemoteModuleOptions | undefined;
 }
 
 export function vitePluginDb(state: PluginState) {
@@ -18,8 +20,11 @@ export function vitePluginDb(state: PluginState) {
     // The package loads a native addon next to its own files: bundling it into server
     // chunks would break that path, so every server environment imports it from
     // node_modules (an explicit `external` wins over Astro's `noExternal`).
+    // With mode: 'web' and a remote database nothing native is imported: the package is
+    // bundled like any other, for runtimes without node_modules.
     configEnvironment(name: string) {
       if (name === "client") return undefined;
+      if (state.remote()?.mode === "web") return undefined;
       return { resolve: { external: ["@astrojs/db"] } };
     },
     resolveId(id: string) {
@@ -27,6 +32,8 @@ export function vitePluginDb(state: PluginState) {
     },
     load(id: string) {
       if (id !== RESOLVED) return undefined;
+      const remote = state.remote();
+      if (remote) return remoteModule(state.tables(), remote);
       return runtimeModule(state.tables(), pathToFileURL(state.databasePath()).href, state.astroDatabaseFile());
     },
   };

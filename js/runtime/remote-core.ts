@@ -1,0 +1,114 @@
+// Remote `astro:db` glue shared by the Node runtime (./remote.ts, native client) and the
+// `mode: 'web'` runtime (./web.ts, `@libsql/client/web`). No native code, no Node built-ins.
+import type { Database } from "./index.js";
+
+/**
+ * Where the integration publishes the connection it resolved (flags, environment, .env)
+ * to the `astro:db` module running in the same process (`astro dev`, prerendering during
+ * `astro build`). A deployed server has no such value: it reads its own environment.
+ */
+export const REMOTE_KEY = Symbol.for("@astrojs/db:remote");
+
+export interface RemoteDefaults {
+  /** The build-time URL (never with credentials): the fallback when the run-time environment has none. */
+  url?: string;
+  /** Only in `astro dev` (nothing written to disk); a build never carries the token. */
+  token?: string;
+}
+
+export interface RemoteSettings {
+  url: string;
+  token?: string;
+}
+
+export class RemoteDbError extends Error {
+  hint?: string;
+  constructor(message: string, hint?: string) {
+    super(hint ? `${message}\n  Hint: ${hint}` : message);
+    this.name = "Astro DB Error";
+    this.hint = hint;
+  }
+}
+
+/** The URL and token in force: the integration's (same process), else the environment, else the build-time URL. */
+export function remoteSettings(defaults: RemoteDefaults): RemoteSettings {
+  const published = (globalThis as Record<symbol, Partial<RemoteSettings> | undefined>)[REMOTE_KEY];
+  const env = ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}) as Record<string, string | undefined>;
+  const url = published?.url || env.ASTRO_DB_REMOTE_URL || defaults.url;
+  const token = published ? published.token : env.ASTRO_DB_APP_TOKEN || defaults.token;
+  if (!url) {
+    throw new RemoteDbError(
+      "No remote database URL: set ASTRO_DB_REMOTE_URL (and ASTRO_DB_APP_TOKEN if the server needs a token) in the server's environment.",
+    );
+  }
+  return { url, token: token || undefined };
+}
+
+/** Hides credentials a URL may carry. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/)[^/@?#]*@/, "$1***@").replace(/([?&](?:authToken|encryptionKey)=)[^&#]*/gi, "$1***");
+}
+
+/** Adds what the user can do to a failure of the remote database (in place: `getDbError` still finds it). */
+export function explainRemoteError(e: unknown, url: string): unknown {
+  if (!(e instanceof Error) || (e as { astroDbHint?: boolean }).astroDbHint) return e;
+  const text = `${(e as { code?: string }).code ?? ""} ${e.message}`;
+  let hint: string | undefined;
+  if (/no such table/i.test(text)) {
+    const table = /no such table:?\s*([^\s,;]+)/i.exec(e.message)?.[1];
+    hint = `The remote database has no table ${table ?? "for this query"}: push the schema first with \`npx astro-db push --remote\` (Astro 6: \`astro db push --remote\`).`;
+  } else if (/\b40[13]\b|unauthori[sz]ed|forbidden/i.test(text)) {
+    hint = `The remote database at ${redactUrl(url)} rejected the credentials: check ASTRO_DB_APP_TOKEN (a token the server accepts).`;
+  } else if (/SERVER_UNREACHABLE|ECONNREFUSED|ENOTFOUND|fetch failed|connect/i.test(text) && !/SQLITE/.test(text)) {
+    hint = `Could not reach the remote database at ${redactUrl(url)}: check ASTRO_DB_REMOTE_URL and that the server is running.`;
+  }
+  if (hint) {
+    try {
+      e.message += `\n  Hint: ${hint}`;
+      (e as { hint?: string }).hint ??= hint;
+      (e as { astroDbHint?: boolean }).astroDbHint = true;
+    } catch {}
+  }
+  return e;
+}
+
+const WRAPPED = new Set(["execute", "batch", "executeMultiple", "migrate"]);
+
+/** A client whose failing calls carry a hint (see `explainRemoteError`). */
+export function explainingClient<C extends object>(client: C, url: string): C {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      if (typeof prop === "string" && WRAPPED.has(prop)) {
+        return async (...args: unknown[]) => {
+          try {
+            return await value.apply(target, args);
+          } catch (e) {
+            throw explainRemoteError(e, url);
+          }
+        };
+      }
+      void receiver;
+      return value.bind(target);
+    },
+  });
+}
+
+/** A database made on first use, so that a missing URL fails the first query, not the import. */
+export function lazyDatabase(make: () => Database): Database {
+  let db: Database | undefined;
+  const get = () => (db ??= make());
+  return new Proxy({} as Database, {
+    get(_, prop) {
+      // Not a thenable (async code may probe any value it returns); no connection for that.
+      if (prop === "then") return undefined;
+      const real = get() as unknown as Record<string | symbol, unknown>;
+      const value = real[prop];
+      return typeof value === "function" ? (value as Function).bind(real) : value;
+    },
+    has(_, prop) {
+      return prop in (get() as object);
+    },
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * `@astrojs/db/runtime/web`: `astro:db` for runtimes that cannot load native code
+ * (`db({ mode: 'web' })` with a remote database). Imports neither the native package nor
+ * Node built-ins; the libSQL client is `@libsql/client/web`, passed in by the generated module.
+ */
+import * as driverCore from "drizzle-orm/libsql/driver-core";
+import { explainingClient, lazyDatabase, RemoteDbError, remoteSettings, type RemoteDefaults } from "./remote-core.js";
+import type { Database } from "./index.js";
+
+export { asDrizzleTable, hasPrimaryKey } from "./drizzle-table.js";
+
+const construct = (driverCore as unknown as { construct: (client: unknown) => Database }).construct;
+
+/** The URL schemes `@libsql/client/web` serves over HTTP. */
+export const WEB_SCHEMES = ["libsql:", "http:", "https:"];
+
+export function checkWebUrl(url: string): void {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*:)/.exec(url)?.[1]?.toLowerCase();
+  if (!scheme || !WEB_SCHEMES.includes(scheme)) {
+    throw new RemoteDbError(
+      `db({ mode: 'web' }) connects over HTTP and accepts only libsql:, https: and http: URLs, not ${scheme ? JSON.stringify(scheme) : "this one"} (ASTRO_DB_REMOTE_URL).`,
+      scheme === "ws:" || scheme === "wss:"
+        ? `libSQL servers serve HTTP on the same host and port: use ${scheme === "wss:" ? "https:" : "http:"}// instead.`
+        : "Use the libsql:// or https:// URL of your libSQL server, or mode: 'node' for local files.",
+    );
+  }
+}
+
+type WebCreateClient = (config: { url: string; authToken?: string }) => unknown;
+
+/** The remote database of `astro:db` in `mode: 'web'`. */
+export function createWebDatabase(createClient: WebCreateClient, defaults: RemoteDefaults = {}): Database {
+  return lazyDatabase(() => {
+    const { url, token } = remoteSettings(defaults);
+    checkWebUrl(url);
+    return construct(explainingClient(createClient({ url, authToken: token }) as object, url));
+  });
+}
