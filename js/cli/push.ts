@@ -13,6 +13,7 @@ import {
   loadProject,
   parseArgs,
   readSnapshot,
+  explain,
   remoteTarget,
   withTarget,
 } from "./target.js";
@@ -168,7 +169,13 @@ export async function runPush(argv: string[]): Promise<number> {
           `Push refused: rows of ${a.plan.foreignKeyChecks.join(", ")} would break the new foreign keys. Fix or delete those rows first. Nothing was changed.`,
         );
       }
-      throw e;
+      const explained = explain(e, target);
+      if (/^Could not reach/.test(explained.message)) {
+        throw new UsageError(
+          `${explained.message}\nThe connection was lost while the push was being applied. The push is one transaction: the database is either unchanged or fully updated. Run \`astro-db verify\` to see which (MATCH: it was applied).`,
+        );
+      }
+      throw explained;
     }
     out(
       a.plan.queries.length === 0

@@ -156,7 +156,7 @@ export async function chooseTarget(project: Project, flags: Args["flags"], mustE
   return flags.remote ? remoteTarget(project.root, flags) : localTarget(project.root, mustExist);
 }
 
-function hide(text: string, secrets: Array<string | undefined>): string {
+export function hide(text: string, secrets: Array<string | undefined>): string {
   let out = text;
   for (const s of secrets) if (s) out = out.split(s).join("***");
   return out;
@@ -172,7 +172,7 @@ export function explain(e: unknown, target: Target): Error {
       `${target.shown} refused the credentials (401 Unauthorized): check ASTRO_DB_APP_TOKEN or --db-app-token.`,
     );
   }
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|connection refused|error trying to connect|dns error|failed to connect|fetch failed/i.test(all)) {
+  if (/SERVER_UNREACHABLE|Cannot reach|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|connection refused|error trying to connect|dns error|failed to connect|fetch failed/i.test(all)) {
     return new UsageError(`Could not reach the database at ${target.shown}: ${message}`);
   }
   if (/table .* already exists/i.test(message) && target.remote) {
