@@ -10,9 +10,10 @@ import { serve } from "../dist/server/index.js";
 import { createClient } from "../dist/client/index.js";
 import { project } from "./cli.project.mjs";
 
-function cuttingProxy(target) {
+function cuttingProxy(target, { cutOn = "2024-03-12" } = {}) {
   const { hostname, port } = new URL(target);
   let cut = 0;
+  let requests = 0;
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), hostname);
     let seen = "";
@@ -23,15 +24,16 @@ function cuttingProxy(target) {
     upstream.on("close", () => client.destroy());
     client.on("data", (d) => {
       upstream.write(d);
+      requests += (d.toString("latin1").match(/^(POST|GET) /gm) ?? []).length;
       seen += d.toString("latin1");
-      if (seen.includes("2024-03-12")) {
+      if (cutOn && seen.includes(cutOn)) {
         cut++;
         client.destroy();
       }
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${server.address().port}`, cuts: () => cut, close: () => server.close() })),
+    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${server.address().port}`, cuts: () => cut, requests: () => requests, close: () => server.close() })),
   );
 }
 
@@ -67,4 +69,27 @@ test("a push cut mid-way leaves the database fully old or fully new", { timeout:
   // Either way, a push through a healthy connection finishes the job.
   assert.equal((await p.run(["push"], direct)).code, 0);
   assert.match((await p.run(["verify"], direct)).stdout, /^MATCH$/m);
+});
+
+test("push round trips do not grow with the number of tables", { timeout: 60_000 }, async (t) => {
+  const id = "column.number({ primaryKey: true })";
+  const counts = [];
+  for (const n of [2, 40]) {
+    const tables = Object.fromEntries(Array.from({ length: n }, (_, i) => [`T${i}`, `{ id: ${id}, name: column.text() }`]));
+    const p = project(t, tables);
+    const srv = await serve({ db: join(p.dir, "served.db"), port: 0, log: () => {}, handleSignals: false });
+    t.after(() => srv.close());
+    const proxy = await cuttingProxy(srv.url, { cutOn: null });
+    t.after(() => proxy.close());
+    const env = { ASTRO_DB_REMOTE_URL: proxy.url };
+    assert.equal((await p.run(["push"], env)).code, 0);
+    // A second push that rebuilds every table (a unique added), each step with a data check.
+    p.setTables(Object.fromEntries(Object.keys(tables).map((k) => [k, `{ id: ${id}, name: column.text({ unique: true }) }`])));
+    const before = proxy.requests();
+    const r = await p.run(["push"], env);
+    assert.equal(r.code, 0, r.all);
+    counts.push([before, proxy.requests() - before]);
+  }
+  if (process.env.SHOW_TRIPS) console.error(counts);
+  assert.deepEqual(counts[0], counts[1], `requests (first push, second push) for 2 vs 40 tables: ${JSON.stringify(counts)}`);
 });

@@ -53,15 +53,12 @@ export async function assess(client: Client, snapshot: string, reset: boolean): 
   } catch (e) {
     throw new UsageError(`Could not read the schema snapshot stored in the database: ${(e as Error).message}`);
   }
-  const blocking: MigrationStep[] = [];
-  for (const step of plan.steps) {
-    if (!risky(step)) continue;
-    if (step.check) {
-      const rs = await client.execute(step.check);
-      if (rs.rows.length === 0) continue;
-    }
-    blocking.push(step);
-  }
+  // Every data check in one read batch: one round trip however many steps ask.
+  const asking = plan.steps.filter(risky);
+  const checked = asking.filter((s) => s.check);
+  const results = checked.length ? await client.batch(checked.map((s) => s.check!), "read") : [];
+  const found = new Set(checked.filter((_, i) => results[i].rows.length > 0));
+  const blocking = asking.filter((s) => !s.check || found.has(s));
   return { stored, snapshot, plan, blocking };
 }
 
