@@ -98,6 +98,13 @@ test("shell and execute on the local database; execute's errors", { timeout: 60_
   assert.match(r.stdout, /^id \| name\s*\n-+\+-+\n1  \| Local\n\(1 row\)\n$/);
   r = await p.run(["shell", "--json", "--query", "SELECT * FROM User"]);
   assert.deepEqual(JSON.parse(r.stdout), [{ id: 1, name: "Local" }]);
+  // ASTRO_DATABASE_FILE (relative to the project) replaces .astro/content.db.
+  const fileEnv = { ASTRO_DATABASE_FILE: "data/prod.db" };
+  r = await p.run(["execute", "add.ts"], fileEnv);
+  assert.equal(r.code, 0, r.all);
+  assert.ok(existsSync(join(p.dir, "data/prod.db")));
+  r = await p.run(["shell", "--json", "--query", "SELECT count(*) AS n FROM User"], fileEnv);
+  assert.deepEqual(JSON.parse(r.stdout), [{ n: 1 }]);
   r = await p.run(["execute", "missing.ts"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /File not found: missing\.ts/);

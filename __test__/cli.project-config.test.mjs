@@ -47,3 +47,23 @@ test("tables without a snapshot: push explains, --force-reset --yes replaces the
   assert.equal(r.code, 0, r.all);
   assert.match((await p.run(["verify"], env)).stdout, /^MATCH$/m);
 });
+
+test("--root and --config choose the project; Astro's global flags are accepted", async (t) => {
+  const p = project(t);
+  mkdirSync(join(p.dir, "inner/db"), { recursive: true });
+  writeFileSync(
+    join(p.dir, "inner/db/config.ts"),
+    "import { defineDb, defineTable, column } from 'astro:db';\nexport default defineDb({ tables: { Inner: defineTable({ columns: { id: column.number({ primaryKey: true }) } }) } });\n",
+  );
+  const env = { ASTRO_DB_REMOTE_URL: "memory:" };
+  let r = await p.run(["push", "--dry-run", "--root", "inner", "--verbose"], env);
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.stdout, /CREATE TABLE "Inner"/);
+  writeFileSync(join(p.dir, "other.config.mjs"), "export default { root: './inner' };\n");
+  r = await p.run(["push", "--dry-run", "--config", "other.config.mjs"], env);
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.stdout, /CREATE TABLE "Inner"/);
+  r = await p.run(["push", "--config", "nope.mjs"], env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--config: nope\.mjs does not exist/);
+});

@@ -40,7 +40,7 @@ export async function runExecute(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`Expected one file to execute.\n\n${EXECUTE_HELP}`);
-  const project = await loadProject();
+  const project = await loadProject(flags);
   const path = isAbsolute(positionals[0]) ? positionals[0] : join(process.cwd(), positionals[0]);
   if (!existsSync(path)) throw new UsageError(`File not found: ${positionals[0]}`);
   const schema = await loadDbSchema(project.root, project.integrations);

@@ -21,7 +21,8 @@ Commands:
   execute   run a file whose default export uses astro:db: <file> [--remote]
   help      this help
 
-Every command takes --help. Remote commands read ASTRO_DB_REMOTE_URL and ASTRO_DB_APP_TOKEN
+Every command takes --help; the database commands also take --root <dir> (the project, default
+the current directory) and --config <astro.config file>. Remote commands read ASTRO_DB_REMOTE_URL and ASTRO_DB_APP_TOKEN
 (or --db-app-token) from the environment and .env files.
 login, logout, link (Astro Studio, retired), gen and sync are no longer needed: they say what replaced them.
 `;

@@ -123,7 +123,7 @@ export async function runPush(argv: string[]): Promise<number> {
     process.stdout.write(PUSH_HELP);
     return 0;
   }
-  const project = await loadProject();
+  const project = await loadProject(flags);
   const schema = await loadDbSchema(project.root, project.integrations);
   const target = await remoteTarget(project.root, flags);
   const out = (s: string) => process.stdout.write(s + "\n");

@@ -44,7 +44,7 @@ export async function runShell(argv: string[]): Promise<number> {
   }
   const query = typeof flags.query === "string" ? flags.query : positionals.join(" ");
   if (!query.trim()) throw new UsageError(`Missing --query <sql>.\n\n${SHELL_HELP}`);
-  const project = await loadProject();
+  const project = await loadProject(flags);
   const target = await chooseTarget(project, flags, true);
   if (!flags.json) process.stderr.write(`Database: ${target.shown}\n`);
   return withTarget(target, async () => {

@@ -20,7 +20,13 @@ export interface Args {
 }
 
 /** `--flag`, `--flag value` (for the names in `valued`), `--flag=value`, positionals. */
-export function parseArgs(argv: string[], valued: string[], known: string[]): Args {
+/** Astro's own options (`astro db push --root site`, or the bin's): every command takes them. */
+const PROJECT_VALUED = ["root", "config", "mode", "site", "base"];
+const PROJECT_BOOLEAN = ["verbose", "silent"];
+
+export function parseArgs(argv: string[], valuedOwn: string[], knownOwn: string[]): Args {
+  const valued = [...valuedOwn, ...PROJECT_VALUED];
+  const known = [...knownOwn, ...PROJECT_BOOLEAN];
   const flags: Record<string, string | true> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -73,13 +79,22 @@ function flattenIntegrations(list: unknown): IntegrationLike[] {
   return list.flat(Infinity).filter((i): i is IntegrationLike => !!i && typeof i === "object" && "hooks" in i);
 }
 
-/** The project: from Astro's config when Astro called us, else from astro.config.* in cwd. */
-export async function loadProject(): Promise<Project> {
+/**
+ * The project: from Astro's config when Astro called us, else from the astro.config.* in
+ * `--root` (default: the current directory) or the file `--config` names.
+ */
+export async function loadProject(flags: Args["flags"] = {}): Promise<Project> {
   if (astroConfig) {
     return { root: dirUrl(astroConfig.root ?? process.cwd()), integrations: flattenIntegrations(astroConfig.integrations) };
   }
-  const cwd = dirUrl(process.cwd());
-  const file = ASTRO_CONFIG_NAMES.map((n) => new URL(n, cwd)).find((u) => existsSync(u));
+  const cwd = dirUrl(typeof flags.root === "string" ? flags.root : process.cwd());
+  let file: URL | undefined;
+  if (typeof flags.config === "string") {
+    file = pathToFileURL(isAbsolute(flags.config) ? flags.config : join(process.cwd(), flags.config));
+    if (!existsSync(file)) throw new UsageError(`--config: ${flags.config} does not exist.`);
+  } else {
+    file = ASTRO_CONFIG_NAMES.map((n) => new URL(n, cwd)).find((u) => existsSync(u));
+  }
   if (!file) return { root: cwd, integrations: [] };
   const virtual = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
   // The bundle runs from a scratch file: keep `new URL("./x", import.meta.url)` in the config

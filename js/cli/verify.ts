@@ -22,7 +22,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     process.stdout.write(VERIFY_HELP);
     return 0;
   }
-  const project = await loadProject();
+  const project = await loadProject(flags);
   const schema = await loadDbSchema(project.root, project.integrations);
   const target = await remoteTarget(project.root, flags);
   if (!flags.json) process.stdout.write(`Verifying ${target.shown}\n`);
