@@ -9,9 +9,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ASTRO7, Server, fixture, freePort, start, workspace } from "./harness.mjs";
+import { ASTRO6, ASTRO7, Server, fixture, freePort, start, workspace } from "./harness.mjs";
 import { createAuthToken, generateKeyPair, serve } from "../../dist/server/index.js";
 import { createClient } from "../../dist/client/index.js";
+import { checkWebClient, resolveRemote } from "../../dist/integration/remote.js";
 
 const DDL = 'CREATE TABLE "Item" ("id" integer PRIMARY KEY, "name" text NOT NULL, "tags" text)';
 const tmp = mkdtempSync(join(tmpdir(), "astro-db-remote-"));
@@ -103,6 +104,29 @@ test("astro build --remote: static pages hold the server's rows; no reset, no se
   assert.match(p.read("dist/index.html"), /alpha/);
 });
 
+test("a file: URL as the remote database (relative to the project)", { timeout: 120_000 }, async () => {
+  const p = staticProject("remote-file");
+  const c = createClient({ url: `file:${p.path("remote.db")}` });
+  await c.execute(DDL);
+  await c.execute("INSERT INTO Item (id, name) VALUES (1, 'from a file')");
+  c.close();
+  const r = await astro(p, ["build", "--remote"], { ASTRO_DB_REMOTE_URL: "file:remote.db" });
+  assert.equal(r.code, 0, r.output);
+  assert.match(p.read("dist/index.html"), /<li class="item">from a file<\/li>/);
+  assert.doesNotMatch(r.output, /seed ran/);
+});
+
+test("Astro 6: astro build --remote", { timeout: 300_000 }, async () => {
+  const db = await libsqlServer({ auth: true });
+  const ws6 = await workspace(ASTRO6);
+  const p = fixture(ws6, "remote", { as: "remote-astro6" });
+  p.remove("src/pages/api");
+  const r = await p.astro(["build", "--remote"], { env: { ASTRO_DB_REMOTE_URL: db.url, ASTRO_DB_APP_TOKEN: db.token } });
+  assert.equal(r.code, 0, r.output);
+  assert.match(p.read("dist/index.html"), /<li class="item">alpha<\/li>/);
+  assert.deepEqual(filesContaining(p.path("dist"), db.token), []);
+});
+
 test("astro dev --remote reads the server live", { timeout: 120_000 }, async (t) => {
   const db = await libsqlServer({ auth: true, rows: ["one"] });
   const p = staticProject("remote-dev");
@@ -119,8 +143,11 @@ test("astro dev --remote reads the server live", { timeout: 120_000 }, async (t)
   await c.execute("INSERT INTO Item (id, name) VALUES (2, 'two')");
   c.close();
   assert.match((await server.fetch("/")).text, /one<\/li>\s*<li class="item">two/);
+  // Editing the seed file does not seed the remote database.
+  p.write("db/seed.ts", p.read("db/seed.ts") + "\n// edited\n");
+  await new Promise((r) => setTimeout(r, 1500));
   assert.match(server.output, /Connected to remote database\./);
-  assert.doesNotMatch(server.output, /seed ran|New local database/);
+  assert.doesNotMatch(server.output, /seed ran|New local database|Seeded/);
   assert.ok(!server.output.includes(db.token), "the token is never printed");
 });
 
@@ -221,4 +248,24 @@ test("mode: 'web': no native code in the server; ws: URLs are a clear error", { 
   assert.equal(r.status, 200, r.text + server.output);
   assert.deepEqual(r.body, ["alpha", "beta"]);
   await server.stop();
+
+  // A libsql: URL at run time (over plain HTTP with tls=0, as @libsql/client/web reads it).
+  const other = await libsqlServer({ rows: ["via libsql:"] });
+  const libsqlUrl = other.url.replace(/^http:/, "libsql:") + "?tls=0";
+  const server2 = await p.serve(t, { env: { NODE_OPTIONS: "--no-addons", ASTRO_DB_REMOTE_URL: libsqlUrl } });
+  assert.deepEqual((await server2.json("/api/items.json")).body, ["via libsql:"]);
+  await server2.stop();
+});
+
+test("startup checks without Astro: missing @libsql/client for mode: 'web', URL handling", () => {
+  const root = new URL(`file://${mkdtempSync(join(tmpdir(), "no-libsql-"))}/`);
+  assert.throws(() => checkWebClient(root), (e) => /@libsql\/client\/web/.test(e.message) && /npm install @libsql\/client/.test(e.hint));
+  assert.throws(() => resolveRemote({}, "node", []), (e) => /ASTRO_DB_REMOTE_URL/.test(e.message) && /ASTRO_DB_APP_TOKEN/.test(e.hint));
+  assert.throws(() => resolveRemote({ ASTRO_DB_REMOTE_URL: "not a url" }, "node", []), /ASTRO_DB_REMOTE_URL is not a usable database URL/);
+  assert.throws(() => resolveRemote({ ASTRO_DB_REMOTE_URL: "file:x.db" }, "web", []), /mode: 'web'.*libsql:, https: and http:/s);
+  // The flag wins over the variable; a token in the URL never reaches what is inlined.
+  const conn = resolveRemote({ ASTRO_DB_REMOTE_URL: "libsql://db.example.com?authToken=s3cret&tls=1", ASTRO_DB_APP_TOKEN: "env" }, "node", ["build", "--db-app-token=flag"]);
+  assert.equal(conn.token, "flag");
+  assert.equal(conn.publicUrl, "libsql://db.example.com?tls=1");
+  assert.ok(!conn.shown.includes("s3cret"));
 });

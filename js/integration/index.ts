@@ -111,13 +111,14 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         }
       },
       "astro:server:setup": async ({ server, logger }) => {
-        if (remote) return;
         const configFiles = new Set([
           ...CONFIG_FILE_NAMES.map((n) => fileURLToPath(new URL(n, dbDirectory(root)))),
           ...loaded().dependencies,
         ]);
         let seedInputs = new Set<string>();
         const run = async () => {
+          // A remote database is never reset nor seeded.
+          if (remote) return;
           seedInputs = new Set(seedFiles(root, loaded()).map((u) => fileURLToPath(u)));
           try {
             for (const f of await prepare(logger)) seedInputs.add(f);
@@ -133,7 +134,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
             // to Astro as a change of the config file.
             const configFile = loaded().configFile && fileURLToPath(loaded().configFile!);
             if (configFile && file !== configFile) server.watcher.emit("change", configFile);
-          } else if (seedInputs.has(file) || /[\\/]db[\\/]seed\.(ts|js|mjs|mts)$/.test(file)) {
+          } else if (!remote && (seedInputs.has(file) || /[\\/]db[\\/]seed\.(ts|js|mjs|mts)$/.test(file))) {
             void run().then(() => (server as any).environments?.client?.hot?.send?.({ type: "full-reload" }) ?? server.ws.send({ type: "full-reload" }));
           }
         });

@@ -105,10 +105,14 @@ export function lazyDatabase(make: () => Database): Database {
       if (prop === "then") return undefined;
       const real = get() as unknown as Record<string | symbol, unknown>;
       const value = real[prop];
-      return typeof value === "function" ? (value as Function).bind(real) : value;
+      // Methods run on the real database; `constructor` stays itself (Drizzle's `is()` reads it).
+      return typeof value === "function" && prop !== "constructor" ? (value as Function).bind(real) : value;
     },
     has(_, prop) {
       return prop in (get() as object);
+    },
+    getPrototypeOf() {
+      return Object.getPrototypeOf(get());
     },
   });
 }
