@@ -112,6 +112,10 @@ test("shell and execute on the local database; execute's errors", { timeout: 60_
   r = await p.run(["execute", "nodefault.ts"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /nodefault\.ts has no default export function/);
+  p.write("throws.ts", "import { db, sql } from 'astro:db';\nexport default async function () { await db.run(sql`SELECT * FROM Nope`); }\n");
+  r = await p.run(["execute", "throws.ts"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /throws\.ts failed: .*no such table: Nope/);
   r = await p.run(["shell"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Missing --query/);

@@ -8,7 +8,7 @@ import { migrateLocalDatabase } from "../../index.js";
 import { evaluateFile, scratchDir } from "../integration/bundle.js";
 import { loadDbSchema } from "../integration/load-config.js";
 import { createDatabase } from "../runtime/database.js";
-import { chooseTarget, loadProject, parseArgs, UsageError, withTarget } from "./target.js";
+import { chooseTarget, explain, loadProject, parseArgs, UsageError, withTarget } from "./target.js";
 
 export const EXECUTE_HELP = `Usage: astro-db execute <file> [--remote] [--db-app-token <token>]
 
@@ -66,7 +66,12 @@ export async function runExecute(argv: string[]): Promise<number> {
       if (typeof mod.default !== "function") {
         throw new UsageError(`${positionals[0]} has no default export function: write \`export default async function () { … }\`.`);
       }
-      await (mod.default as () => unknown)();
+      try {
+        await (mod.default as () => unknown)();
+      } catch (e) {
+        const err = explain(e, target);
+        throw new UsageError(`${positionals[0]} failed: ${err.message}`);
+      }
     } finally {
       await unlink(modFile).catch(() => {});
     }

@@ -180,7 +180,11 @@ export function hide(text: string, secrets: Array<string | undefined>): string {
 /** An error from the database, rewritten so that the user knows what to do. */
 export function explain(e: unknown, target: Target): Error {
   const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
-  const message = hide(String(err?.message ?? e), target.secrets);
+  let raw = String(err?.message ?? e);
+  // Drizzle wraps driver errors ("Failed query: …"): the cause is what the user needs.
+  const cause = err?.cause?.message;
+  if (cause && !raw.includes(cause)) raw = `${cause}\n(${raw.trim()})`;
+  const message = hide(raw, target.secrets);
   const all = `${message} ${err?.code ?? ""} ${err?.cause?.message ?? ""} ${err?.cause?.code ?? ""}`;
   if (/\b401\b|unauthori[sz]ed/i.test(all)) {
     return new UsageError(

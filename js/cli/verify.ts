@@ -25,7 +25,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   const project = await loadProject(flags);
   const schema = await loadDbSchema(project.root, project.integrations);
   const target = await remoteTarget(project.root, flags);
-  if (!flags.json) process.stdout.write(`Verifying ${target.shown}\n`);
+  (flags.json ? process.stderr : process.stdout).write(`Verifying ${target.shown}\n`);
   return withTarget(target, async () => {
     const a = await assess(target.client, schema.snapshot, false);
     const status = a.blocking.length > 0 ? "DATA_LOSS" : a.plan.queries.length > 0 ? "NO_MATCH" : "MATCH";
