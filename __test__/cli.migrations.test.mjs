@@ -77,3 +77,26 @@ test("the foreign-key check statement of a push fails the batch, rolling everyth
   assert.equal((await db.execute("SELECT count(*) FROM _astro_db_snapshot")).rows[0][0], 1);
   db.close();
 });
+
+test("upstream's push defects: a required column on an empty table needs no consent; a referenced table rebuilds", async (t) => {
+  const p = project(t, { User: V1.User, Post: `{ id: ${id}, authorId: column.number({ references: () => User.columns.id }) }` });
+  const env = { ASTRO_DB_REMOTE_URL: "file:remote.db" };
+  assert.equal((await p.run(["push"], env)).code, 0);
+  // Required column without default: fine while Post is empty, refused once it has rows.
+  p.setTables({ User: V1.User, Post: `{ id: ${id}, authorId: column.number({ references: () => User.columns.id }), title: column.text() }` });
+  let r = await p.run(["push"], env);
+  assert.equal(r.code, 0, r.all);
+  await p.run(["shell", "--remote", "--query", "INSERT INTO User VALUES (1, 'Ada'); "], env);
+  await p.run(["shell", "--remote", "--query", "INSERT INTO Post VALUES (1, 1, 'Hello')"], env);
+  p.setTables({ User: V1.User, Post: `{ id: ${id}, authorId: column.number({ references: () => User.columns.id }), title: column.text(), body: column.text() }` });
+  r = await p.run(["push"], env);
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.stderr, /Post\.body/);
+  // Rebuilding User (referenced by Post, which has rows) keeps the rows and the references.
+  p.setTables({ User: `{ id: ${id}, name: column.text({ unique: true }) }`, Post: `{ id: ${id}, authorId: column.number({ references: () => User.columns.id }), title: column.text() }` });
+  r = await p.run(["push"], env);
+  assert.equal(r.code, 0, r.all);
+  r = await p.run(["shell", "--remote", "--json", "--query", "SELECT p.title, u.name FROM Post p JOIN User u ON u.id = p.authorId"], env);
+  assert.deepEqual(JSON.parse(r.stdout), [{ title: "Hello", name: "Ada" }]);
+  assert.match((await p.run(["verify"], env)).stdout, /^MATCH$/m);
+});
