@@ -143,6 +143,11 @@ test("astro dev --remote reads the server live", { timeout: 120_000 }, async (t)
   await c.execute("INSERT INTO Item (id, name) VALUES (2, 'two')");
   c.close();
   assert.match((await server.fetch("/")).text, /one<\/li>\s*<li class="item">two/);
+  // The module as a browser would get it has no token (server code gets it in dev only).
+  const asClient = await server.fetch("/@id/__x00__astro:db");
+  assert.equal(asClient.status, 200, asClient.text);
+  assert.match(asClient.text, /createRemoteDatabase/);
+  assert.ok(!asClient.text.includes(db.token), "no token in the client module");
   // Editing the seed file does not seed the remote database.
   p.write("db/seed.ts", p.read("db/seed.ts") + "\n// edited\n");
   await new Promise((r) => setTimeout(r, 1500));

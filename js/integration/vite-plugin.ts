@@ -30,10 +30,14 @@ export function vitePluginDb(state: PluginState) {
     resolveId(id: string) {
       return id === VIRTUAL_MODULE_ID ? RESOLVED : undefined;
     },
-    load(id: string) {
+    load(this: { environment?: { name?: string } } | void, id: string, options?: { ssr?: boolean }) {
       if (id !== RESOLVED) return undefined;
       const remote = state.remote();
-      if (remote) return remoteModule(state.tables(), remote);
+      if (remote) {
+        // The dev token goes to server code only, never to a module a browser could fetch.
+        const client = (this as { environment?: { name?: string } } | undefined)?.environment?.name === "client" || options?.ssr === false;
+        return remoteModule(state.tables(), client ? { ...remote, devToken: undefined } : remote);
+      }
       return runtimeModule(state.tables(), pathToFileURL(state.databasePath()).href, state.astroDatabaseFile());
     },
   };
