@@ -126,6 +126,7 @@ export async function runPush(argv: string[]): Promise<number> {
   const project = await loadProject(flags);
   const schema = await loadDbSchema(project.root, project.integrations);
   const target = await remoteTarget(project.root, flags);
+  for (const w of schema.warnings) process.stderr.write(`Warning: ${w}\n`);
   const out = (s: string) => process.stdout.write(s + "\n");
   out(`Pushing to ${target.shown}`);
   return withTarget(target, async () => {

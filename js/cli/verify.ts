@@ -25,6 +25,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   const project = await loadProject(flags);
   const schema = await loadDbSchema(project.root, project.integrations);
   const target = await remoteTarget(project.root, flags);
+  for (const w of schema.warnings) process.stderr.write(`Warning: ${w}\n`);
   (flags.json ? process.stderr : process.stdout).write(`Verifying ${target.shown}\n`);
   return withTarget(target, async () => {
     const a = await assess(target.client, schema.snapshot, false);
