@@ -209,6 +209,13 @@ test("server build --remote: URL and token read at run time, never in dist/", { 
   assert.equal(posted.status, 201, posted.text);
   await server.stop();
 
+  // An unreachable run-time URL: the failing query says which variable to check.
+  server = await p.serve(t, { env: { ASTRO_DB_REMOTE_URL: `http://127.0.0.1:${await freePort()}` } });
+  r = await server.json("/api/items.json");
+  assert.equal(r.status, 500);
+  assert.match(r.body.error, /Could not reach the remote database at http:\/\/127\.0\.0\.1:\d+: check ASTRO_DB_REMOTE_URL/);
+  await server.stop();
+
   // The run-time URL wins: the same build against another server.
   const other = await libsqlServer({ rows: ["elsewhere"] });
   server = await p.serve(t, { env: { ASTRO_DB_REMOTE_URL: other.url } });
@@ -253,6 +260,14 @@ test("mode: 'web': no native code in the server; ws: URLs are a clear error", { 
   assert.equal(r.status, 200, r.text + server.output);
   assert.deepEqual(r.body, ["alpha", "beta"]);
   await server.stop();
+
+  // Bad token and unreachable server through @libsql/client/web: the same hints.
+  const bad = await p.serve(t, { env: { NODE_OPTIONS: "--no-addons", ASTRO_DB_APP_TOKEN: db.badToken } });
+  assert.match((await bad.json("/api/items.json")).body.error, /rejected the credentials: check ASTRO_DB_APP_TOKEN/);
+  await bad.stop();
+  const down = await p.serve(t, { env: { NODE_OPTIONS: "--no-addons", ASTRO_DB_REMOTE_URL: `http://127.0.0.1:${await freePort()}` } });
+  assert.match((await down.json("/api/items.json")).body.error, /Could not reach the remote database/);
+  await down.stop();
 
   // A libsql: URL at run time (over plain HTTP with tls=0, as @libsql/client/web reads it).
   const other = await libsqlServer({ rows: ["via libsql:"] });
