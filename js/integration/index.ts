@@ -116,7 +116,11 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
           ...loaded().dependencies,
         ]);
         let seedInputs = new Set<string>();
-        const run = async () => {
+        // Runs one after another: two quick saves must not reset the database while the
+        // previous run is still seeding it.
+        let queue: Promise<void> = Promise.resolve();
+        const run = () => (queue = queue.then(prepareOnce));
+        const prepareOnce = async () => {
           // A remote database is never reset nor seeded.
           if (remote) return;
           seedInputs = new Set(seedFiles(root, loaded()).map((u) => fileURLToPath(u)));
