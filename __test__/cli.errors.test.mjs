@@ -3,28 +3,20 @@
 // the retired Studio commands, and --help everywhere.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { serve, createAuthToken, generateKeyPair } from "../dist/server/index.js";
-import { project } from "./cli.project.mjs";
+import { authServer, project } from "./cli.project.mjs";
 
 let server;
-let serverDir;
 let token;
 let wrongToken;
+let auth;
 
 before(async () => {
-  serverDir = mkdtempSync(join(tmpdir(), "astro-db-cli-auth-"));
-  const keys = generateKeyPair();
-  token = createAuthToken({ privateKey: keys.privateKey });
-  wrongToken = createAuthToken({ privateKey: generateKeyPair().privateKey });
-  server = await serve({ db: join(serverDir, "remote.db"), port: 0, authJwtKey: keys.publicKey, log: () => {}, handleSignals: false });
+  auth = await authServer("astro-db-cli-auth-");
+  ({ server, token, wrongToken } = auth);
 });
-after(async () => {
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-});
+after(() => auth?.close());
 
 const id = "column.number({ primaryKey: true })";
 const V1 = { User: `{ id: ${id}, name: column.text() }` };

@@ -45,3 +45,23 @@ export function project(t, tables) {
   if (tables) p.setTables(tables);
   return p;
 }
+
+/**
+ * A `serve` on loopback that only accepts tokens signed by a fresh key: `{ server, token,
+ * wrongToken, close }` (`wrongToken` is signed by another key).
+ */
+export async function authServer(prefix) {
+  const { serve, createAuthToken, generateKeyPair } = await import("../dist/server/index.js");
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const keys = generateKeyPair();
+  const server = await serve({ db: join(dir, "remote.db"), port: 0, authJwtKey: keys.publicKey, log: () => {}, handleSignals: false });
+  return {
+    server,
+    token: createAuthToken({ privateKey: keys.privateKey }),
+    wrongToken: createAuthToken({ privateKey: generateKeyPair().privateKey }),
+    close: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
