@@ -4,7 +4,6 @@
 // lossy change → the deprecate-then-remove rename flow → force reset.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { authServer, project } from "./cli.project.mjs";
 
 let server;
