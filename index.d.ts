@@ -11,8 +11,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** A connection to a local database file or a private in-memory database. */
 export declare class NativeConnection {
-  /** Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one. */
-  static open(path: string): NativeConnection
+  /**
+   * Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
+   * With `encryptionKey` (non-empty), the file is encrypted as libSQL does it (aes256cbc); a
+   * wrong key shows at the first read as `SQLITE_NOTADB`.
+   */
+  static open(path: string, encryptionKey?: string | undefined | null): NativeConnection
   /** A handle for `fastExecute` (see `fastExecuteFunction`), keeping this connection alive. */
   handle(): unknown
   /** Where `execute` reports `[rowsAffected, lastInsertRowid]` of statements without result columns. */

@@ -4,7 +4,16 @@ import type { Config, IntMode } from "./types.js";
 /** Where a client points, after the URL and options are checked. */
 export type Target =
   | { kind: "memory"; intMode: IntMode; concurrency: number; timeout: number; replica?: ReplicaOptions }
-  | { kind: "file"; path: string; intMode: IntMode; concurrency: number; timeout: number; replica?: ReplicaOptions }
+  | {
+      kind: "file";
+      path: string;
+      intMode: IntMode;
+      concurrency: number;
+      timeout: number;
+      replica?: ReplicaOptions;
+      /** Key of a file encrypted at rest (libSQL's aes256cbc); absent for a plain file. */
+      encryptionKey?: string;
+    }
   | RemoteTarget;
 
 /** A local database file or an in-memory database. */
@@ -80,12 +89,9 @@ export function resolveTarget(config: Config): Target {
   if (parts !== undefined && REMOTE_SCHEMES.has(parts.scheme)) {
     return resolveRemote(config, url, parts, intMode, concurrency);
   }
-  if (config.encryptionKey !== undefined) {
-    throw new LibsqlError(
-      "Encrypted databases (encryptionKey) are not supported by this build of @astrojs/db/client: " +
-        "its SQLite has no cipher (libSQL's encryption needs SQLite3MultipleCiphers, built with cmake).",
-      "ENCRYPTION_KEY_NOT_SUPPORTED",
-    );
+  const { encryptionKey } = config;
+  if (encryptionKey !== undefined && typeof encryptionKey !== "string") {
+    throw new TypeError("Invalid encryptionKey: expected a string");
   }
   const replica = resolveReplica(config, intMode, concurrency);
   if (parts === undefined) return { kind: "memory", intMode, concurrency, timeout, replica };
@@ -108,7 +114,8 @@ export function resolveTarget(config: Config): Target {
   }
   if (parts.path === ":memory:") return { kind: "memory", intMode, concurrency, timeout, replica };
   if (parts.path === "") throw new LibsqlError(`The file URL ${JSON.stringify(url)} has no path.`, "URL_INVALID");
-  return { kind: "file", path: parts.path, intMode, concurrency, timeout, replica };
+  // An empty key means no encryption, as in `@libsql/client`; memory databases never touch disk.
+  return { kind: "file", path: parts.path, intMode, concurrency, timeout, replica, ...(encryptionKey ? { encryptionKey } : {}) };
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {

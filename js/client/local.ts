@@ -37,7 +37,8 @@ class Connections {
   }
 
   #open(): Conn {
-    return new Conn(this.#target.kind === "memory" ? ":memory:" : this.#target.path, this.#target.timeout);
+    const t = this.#target;
+    return t.kind === "memory" ? new Conn(":memory:", t.timeout) : new Conn(t.path, t.timeout, t.encryptionKey);
   }
 
   main(): Conn {

@@ -26,9 +26,9 @@ export class Conn {
   // Writes report [rowsAffected, lastInsertRowid] here instead of allocating a result.
   #meta = new BigInt64Array(2);
 
-  constructor(path: string, busyTimeout: number) {
+  constructor(path: string, busyTimeout: number, encryptionKey?: string) {
     try {
-      this.#native = NativeConnection.open(path);
+      this.#native = NativeConnection.open(path, encryptionKey);
     } catch (e) {
       throw fromNative(e);
     }

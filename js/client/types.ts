@@ -46,7 +46,10 @@ export interface Config {
   url: string;
   /** Bearer token for a remote server (or for the sync server of an embedded replica). */
   authToken?: string;
-  /** Key of an encrypted local database. Not supported by this build (a clear error). */
+  /**
+   * Key of a local database file encrypted at rest (libSQL's aes256cbc cipher, so the file opens in
+   * `@libsql/client` with the same key). A wrong or missing key fails the first query with SQLITE_NOTADB.
+   */
   encryptionKey?: string;
   /** URL of the primary database of an embedded replica (with a local `url`). */
   syncUrl?: string;

@@ -67,9 +67,12 @@ pub struct NativeConnection {
 #[napi]
 impl NativeConnection {
     /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
+    /// With `encryptionKey` (non-empty), the file is encrypted as libSQL does it (aes256cbc); a
+    /// wrong key shows at the first read as `SQLITE_NOTADB`.
     #[napi(factory, catch_unwind)]
-    pub fn open(env: Env, path: String) -> Result<Self> {
-        match Local::open(&path) {
+    pub fn open(env: Env, path: String, encryption_key: Option<String>) -> Result<Self> {
+        let key = encryption_key.as_deref().filter(|k| !k.is_empty()).map(str::as_bytes);
+        match Local::open(&path, key) {
             Ok(local) => Ok(Self { shared: Rc::new(Shared { busy: Cell::new(false), local: UnsafeCell::new(local) }) }),
             Err(e) => {
                 let message = format!("Unable to open the database at {path}: {}", e.message);

@@ -22,8 +22,8 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    pub fn open(path: &str) -> Result<Self, SqliteError> {
-        Ok(Self { conn: Some(Connection::open(path)?), buf: Vec::new(), sql: Vec::new(), meta: None })
+    pub fn open(path: &str, key: Option<&[u8]>) -> Result<Self, SqliteError> {
+        Ok(Self { conn: Some(Connection::open_keyed(path, key)?), buf: Vec::new(), sql: Vec::new(), meta: None })
     }
 
     pub fn set_meta(&mut self, buffer: BigInt64Array) {

@@ -81,6 +81,12 @@ pub struct Connection {
 impl Connection {
     /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
     pub fn open(path: &str) -> Result<Self, SqliteError> {
+        Self::open_keyed(path, None)
+    }
+
+    /// Like [`Connection::open`], for a file encrypted with `key` (see `cipher`). A wrong key
+    /// is not detected here but by the first read, as in libSQL: `SQLITE_NOTADB`.
+    pub fn open_keyed(path: &str, key: Option<&[u8]>) -> Result<Self, SqliteError> {
         configure_once();
         let c_path = CString::new(path)
             .map_err(|_| SqliteError::new(ffi::SQLITE_CANTOPEN, "database path contains a NUL byte"))?;
@@ -104,6 +110,13 @@ impl Connection {
         }
         // SAFETY: db is a live handle.
         unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
+        if let Some(key) = key {
+            // SAFETY: db is live and nothing has read the file yet.
+            if let Err(e) = unsafe { super::cipher::apply_key(db, key) } {
+                unsafe { ffi::sqlite3_close_v2(db) };
+                return Err(e);
+            }
+        }
         Ok(Self { db, cache: Cache::with_capacity_and_hasher(CACHE_CAPACITY, Default::default()) })
     }
 
@@ -260,6 +273,30 @@ mod tests {
     fn open_fails_cleanly_for_a_missing_directory() {
         let err = Connection::open("/no/such/dir/x.db").err().unwrap();
         assert_eq!(err.code(), "SQLITE_CANTOPEN");
+    }
+
+    #[test]
+    fn an_encrypted_file_opens_only_with_its_key() {
+        let path = std::env::temp_dir().join(format!("astro-db-cipher-{}.db", std::process::id()));
+        let path = path.to_str().unwrap();
+        let _ = std::fs::remove_file(path);
+        {
+            let mut conn = Connection::open_keyed(path, Some(b"s3cret")).unwrap();
+            conn.execute_script("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('plaintext-marker')").unwrap();
+        }
+        let bytes = std::fs::read(path).unwrap();
+        assert!(!bytes.windows(16).any(|w| w == b"plaintext-marker"), "the file holds the text in the clear");
+        assert!(!bytes.starts_with(b"SQLite format 3"), "the header is not encrypted");
+
+        let mut conn = Connection::open_keyed(path, Some(b"s3cret")).unwrap();
+        assert_eq!(scalar(&mut conn, "SELECT count(*) FROM t WHERE v = 'plaintext-marker'"), 1);
+        drop(conn);
+        for key in [None, Some(&b"wrong"[..])] {
+            let mut conn = Connection::open_keyed(path, key).unwrap();
+            let err = conn.execute_script("SELECT * FROM t").unwrap_err();
+            assert_eq!(err.code(), "SQLITE_NOTADB", "key {key:?}");
+        }
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
