@@ -148,3 +148,32 @@ test("file: remote read from .env, relative to the project", { timeout: 120_000 
   p.write(".env", "ASTRO_DB_REMOTE_URL=file:remote.db\n");
   await flow(t, p, {}, "file:remote\\.db");
 });
+
+test("an encrypted file: remote (encryptionKey in the URL): push, shell, verify; a wrong key is named, never shown", { timeout: 120_000 }, async (t) => {
+  const { createClient } = await import("../dist/client/index.js");
+  const p = project(t, V1);
+  const env = { ASTRO_DB_REMOTE_URL: "file:vault.db?encryptionKey=open%20sesame" };
+  const pushed = await p.run(["push"], env);
+  assert.equal(pushed.code, 0, pushed.all);
+  assert.ok(!pushed.all.includes("open sesame") && !pushed.all.includes("open%20sesame"), pushed.all);
+  const inserted = await p.run(["shell", "--remote", "--query", "INSERT INTO User (id, name) VALUES (1, 'Ada')"], env);
+  assert.equal(inserted.code, 0, inserted.all);
+  const shown = await p.run(["shell", "--remote", "--query", "SELECT name FROM User"], env);
+  assert.match(shown.stdout, /Ada/);
+  assert.match((await p.run(["verify"], env)).stdout, /MATCH/);
+
+  // The file is ciphered: another client needs the same key.
+  const c = createClient({ url: `file:${p.dir}/vault.db`, encryptionKey: "open sesame" });
+  assert.deepEqual((await c.execute("SELECT name FROM User")).rows.map((r) => r.name), ["Ada"]);
+  c.close();
+  for (const url of ["file:vault.db", "file:vault.db?encryptionKey=guess-123"]) {
+    const r = await p.run(["shell", "--remote", "--query", "SELECT name FROM User"], { ASTRO_DB_REMOTE_URL: url });
+    assert.equal(r.code, 1, r.all);
+    assert.match(r.stderr, /encryptionKey/);
+    assert.ok(!r.all.includes("guess-123"), r.all);
+  }
+  const typo = await p.run(["verify"], { ASTRO_DB_REMOTE_URL: "file:vault.db?encryptionkey=open%20sesame" });
+  assert.equal(typo.code, 1, typo.all);
+  assert.match(typo.stderr, /Unknown option "encryptionkey".*did you mean encryptionKey/s);
+  assert.ok(!typo.all.includes("open sesame") && !typo.all.includes("open%20sesame"), typo.all);
+});

@@ -116,6 +116,38 @@ test("a file: URL as the remote database (relative to the project)", { timeout: 
   assert.doesNotMatch(r.output, /seed ran/);
 });
 
+test("an encrypted file: URL (encryptionKey in the query): built and served, the key never in dist/", { timeout: 240_000 }, async (t) => {
+  const key = "k3y-7d1e/with?odd&chars";
+  const p = fixture(ws, "remote", { as: "remote-encrypted" });
+  const c = createClient({ url: `file:${p.path("secret.db")}`, encryptionKey: key });
+  await c.execute(DDL);
+  await c.execute("INSERT INTO Item (id, name) VALUES (1, 'ciphered')");
+  c.close();
+  const url = `file:secret.db?encryptionKey=${encodeURIComponent(key)}`;
+  const r = await astro(p, ["build", "--remote"], { FIXTURE_OUTPUT: "server", ASTRO_DB_REMOTE_URL: url });
+  assert.equal(r.code, 0, r.output);
+  assert.match(p.read("dist/client/index.html"), /<li class="item">ciphered<\/li>/);
+  assert.deepEqual(filesContaining(p.path("dist"), encodeURIComponent(key)), []);
+  assert.deepEqual(filesContaining(p.path("dist"), key), []);
+  assert.ok(!r.output.includes(key) && !r.output.includes(encodeURIComponent(key)));
+
+  // At run time the key comes with the environment's URL; without it the error says what to check.
+  let server = await p.serve(t, { env: { ASTRO_DB_REMOTE_URL: url } });
+  assert.deepEqual((await server.json("/api/items.json")).body, ["ciphered"]);
+  await server.stop();
+  server = await p.serve(t);
+  const res = await server.json("/api/items.json");
+  assert.equal(res.status, 500);
+  assert.match(res.body.error, /encryptionKey/);
+  await server.stop();
+
+  // A wrong key stops the build at startup, naming the option, not showing the key.
+  const wrong = await astro(p, ["build", "--remote"], { FIXTURE_OUTPUT: "server", ASTRO_DB_REMOTE_URL: "file:secret.db?encryptionKey=nope-wrong" });
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.output, /encryptionKey/);
+  assert.ok(!wrong.output.includes("nope-wrong"), wrong.output);
+});
+
 test("Astro 6: astro build --remote", { timeout: 300_000 }, async () => {
   const db = await libsqlServer({ auth: true });
   const ws6 = await workspace(ASTRO6);
@@ -288,4 +320,25 @@ test("startup checks without Astro: missing @libsql/client for mode: 'web', URL 
   assert.equal(conn.token, "flag");
   assert.equal(conn.publicUrl, "libsql://db.example.com?tls=1");
   assert.ok(!conn.shown.includes("s3cret"));
+
+  // Query options become client options, as with upstream; secrets stay out of the public URL.
+  const file = resolveRemote({ ASTRO_DB_REMOTE_URL: "file:prod.db?encryptionKey=a%26b&concurrency=4&offline" }, "node", []);
+  assert.deepEqual(file.config, { url: "file:prod.db", encryptionKey: "a&b", concurrency: 4, offline: true });
+  assert.equal(file.publicUrl, "file:prod.db?concurrency=4&offline");
+  const replica = resolveRemote({ ASTRO_DB_REMOTE_URL: "memory:?syncUrl=libsql%3A%2F%2Fdb.example.com&syncInterval=60&readYourWrites=false" }, "node", []);
+  assert.deepEqual(replica.config, { url: "memory:", syncUrl: "libsql://db.example.com", syncInterval: 60, readYourWrites: false });
+  const http = resolveRemote({ ASTRO_DB_REMOTE_URL: "libsql://db.example.com:8080?tls=0&authToken=from-url" }, "node", []);
+  assert.deepEqual(http.config, { url: "libsql://db.example.com:8080", tls: false, authToken: "from-url" });
+  for (const [url, pattern] of [
+    ["file:x.db?encryptionkey=k", /Unknown option "encryptionkey".*did you mean encryptionKey/s],
+    ["file:x.db?cipher=aes", /Unknown option "cipher".*Supported options: authToken, encryptionKey/s],
+    ["libsql://h?syncInterval=soon", /syncInterval="soon".*whole number/],
+    ["libsql://h?tls=maybe", /tls="maybe".*true or false/],
+  ]) {
+    assert.throws(() => resolveRemote({ ASTRO_DB_REMOTE_URL: url }, "node", []), (e) => pattern.test(`${e.message} ${e.hint}`), url);
+  }
+  assert.throws(
+    () => resolveRemote({ ASTRO_DB_REMOTE_URL: "https://db.example.com?encryptionKey=k" }, "web", []),
+    (e) => /encryptionKey.*mode: 'web'/.test(e.message) && !e.message.includes("=k"),
+  );
 });

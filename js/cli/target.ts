@@ -6,7 +6,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
-import { redact } from "../client/config.js";
+import { ENCRYPTED_HINT, type RemoteDbError } from "../runtime/remote-core.js";
+import { remoteTargetSettings, type RemoteTargetSettings } from "../runtime/remote-url.js";
 import type { Client } from "../client/types.js";
 import { evaluateFile } from "../integration/bundle.js";
 import { astroEnv } from "../integration/env.js";
@@ -124,30 +125,27 @@ function resolveFileUrl(url: string, root: URL): string {
 
 export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Target> {
   const env = await astroEnv(root);
-  const url = env.ASTRO_DB_REMOTE_URL;
-  if (!url) {
-    throw new UsageError(
-      "ASTRO_DB_REMOTE_URL is not set: set it (in the environment or .env) to your libSQL database URL, e.g. libsql://my-db.example.com, http://127.0.0.1:8080 or file:remote.db.",
-    );
-  }
   const flagToken = typeof flags["db-app-token"] === "string" ? (flags["db-app-token"] as string) : undefined;
-  const authToken = flagToken ?? env.ASTRO_DB_APP_TOKEN;
-  if (!authToken && env.ASTRO_STUDIO_APP_TOKEN) {
+  let settings: RemoteTargetSettings;
+  try {
+    settings = remoteTargetSettings(env, flagToken);
+  } catch (e) {
+    const { message, hint } = e as RemoteDbError;
+    throw new UsageError(hint ? `${message.split("\n")[0]} ${hint}` : message);
+  }
+  const { config, shown, secrets } = settings;
+  if (!settings.token && env.ASTRO_STUDIO_APP_TOKEN) {
     process.stderr.write(
       "ASTRO_STUDIO_APP_TOKEN is set but Astro Studio is retired and the token is ignored: set ASTRO_DB_APP_TOKEN (or pass --db-app-token) to your libSQL database's token.\n",
     );
   }
   let client: Client;
-  const resolved = resolveFileUrl(url, root);
   try {
-    client = createClient({ url: resolved, authToken: authToken || undefined });
+    client = createClient({ ...config, url: resolveFileUrl(config.url, root) });
   } catch (e) {
-    throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${redact(url)}): ${hide(String((e as Error)?.message ?? e), [authToken])}`);
+    throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${shown}): ${hide(String((e as Error)?.message ?? e), secrets)}`);
   }
-  const secrets = [authToken, ...[...url.matchAll(/(?:authToken|encryptionKey)=([^&#]+)/gi)].map((m) => m[1])].filter(
-    (s): s is string => !!s,
-  );
-  return { client, shown: redact(url), remote: true, secrets };
+  return { client, shown, remote: true, secrets };
 }
 
 export async function localTarget(root: URL, mustExist: boolean): Promise<Target & { path: string }> {
@@ -193,6 +191,9 @@ export function explain(e: unknown, target: Target): Error {
   }
   if (/SERVER_UNREACHABLE|Cannot reach|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|connection refused|error trying to connect|dns error|failed to connect|fetch failed/i.test(all)) {
     return new UsageError(`Could not reach the database at ${target.shown}: ${message}`);
+  }
+  if (/SQLITE_NOTADB|file is not a database/i.test(all)) {
+    return new UsageError(`${target.shown} does not open: ${message}\n${ENCRYPTED_HINT}`);
   }
   if (/table .* already exists/i.test(message) && target.remote) {
     return new UsageError(

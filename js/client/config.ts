@@ -1,4 +1,7 @@
 import { LibsqlError } from "./errors.js";
+import { redact } from "./redact.js";
+
+export { redact };
 import type { Config, IntMode } from "./types.js";
 
 /** Where a client points, after the URL and options are checked. */
@@ -64,12 +67,6 @@ function decodePath(path: string, url: string): string {
   }
 }
 
-/** Hides credentials a URL may carry before it is shown to anyone. */
-export function redact(url: string): string {
-  return url
-    .replace(/(\/\/)[^/@?#]*@/, "$1***@")
-    .replace(/([?&](?:authToken|encryptionKey)=)[^&#]*/gi, "$1***");
-}
 
 export function resolveTarget(config: Config): Target {
   if (config === null || typeof config !== "object") {

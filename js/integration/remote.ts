@@ -1,15 +1,17 @@
 // `astro dev --remote` / `astro build --remote`: the connection settings, checked at startup.
 import { createRequire } from "node:module";
 import { createClient } from "../client/index.js";
-import { redact } from "../client/config.js";
-import { checkWebUrl } from "../runtime/web.js";
-import { REMOTE_KEY } from "../runtime/remote-core.js";
+import { webClientConfig } from "../runtime/web.js";
+import { ENCRYPTED_HINT, REMOTE_KEY, type RemoteDbError } from "../runtime/remote-core.js";
+import { publicRemoteUrl, remoteTargetSettings, type RemoteClientConfig, type RemoteTargetSettings } from "../runtime/remote-url.js";
 import { AstroDbError } from "./errors.js";
 
 export interface RemoteConnection {
   url: string;
   token?: string;
-  /** The URL as it may be shown or inlined: no `authToken` query parameter. */
+  /** What the client is created with: the URL without its query, whose options are here. */
+  config: RemoteClientConfig;
+  /** The URL as it may be inlined into a build: no `authToken` or `encryptionKey`. */
   publicUrl: string;
   /** The URL for messages (credentials hidden). */
   shown: string;
@@ -32,42 +34,25 @@ export function flagToken(argv = process.argv.slice(2)): string | undefined {
 
 /** The URL and token from the flags and `ASTRO_*` variables; a missing or malformed URL stops here. */
 export function resolveRemote(env: Record<string, string>, mode: "node" | "web", argv = process.argv.slice(2)): RemoteConnection {
-  const url = env.ASTRO_DB_REMOTE_URL?.trim();
-  if (!url) {
-    throw new AstroDbError(
-      "--remote needs the database URL in ASTRO_DB_REMOTE_URL, which is not set.",
-      "Set ASTRO_DB_REMOTE_URL (in the environment or .env) to your libSQL database, e.g. libsql://my-db.example.com, and ASTRO_DB_APP_TOKEN to its token.",
-    );
+  let settings: RemoteTargetSettings;
+  try {
+    settings = remoteTargetSettings(env, flagToken(argv));
+    if (mode === "web") webClientConfig(settings.url, settings.token);
+  } catch (e) {
+    const { message, hint } = e as RemoteDbError;
+    throw new AstroDbError(`--remote: ${message.split("\n")[0]}`, hint);
   }
-  const token = flagToken(argv) ?? (env.ASTRO_DB_APP_TOKEN || undefined);
-  const shown = redact(url);
-  if (mode === "web") {
-    try {
-      checkWebUrl(url);
-      new URL(url);
-    } catch (e) {
-      throw new AstroDbError(
-        `ASTRO_DB_REMOTE_URL ${JSON.stringify(shown)} cannot be used with db({ mode: 'web' }): ${String((e as Error).message).split("\n")[0]}`,
-        (e as { hint?: string }).hint ?? "Use the libsql:// or https:// URL of your libSQL server.",
-      );
-    }
-  }
+  const { url, token, config, shown } = settings;
   // The native client checks the URL and its options without connecting.
   try {
-    createClient({ url, authToken: token }).close();
+    createClient(config).close();
   } catch (e) {
     throw new AstroDbError(
       `ASTRO_DB_REMOTE_URL is not a usable database URL: ${(e as Error).message}`,
       "Use a libSQL URL such as libsql://my-db.example.com, https://host:port or file:path/to/local.db.",
     );
   }
-  let publicUrl = url;
-  if (/[?&]authToken=/i.test(url)) {
-    const [base, query = ""] = url.split("?", 2);
-    const rest = query.split("&").filter((p) => !/^authToken=/i.test(p));
-    publicUrl = rest.length ? `${base}?${rest.join("&")}` : base;
-  }
-  return { url, token, publicUrl, shown };
+  return { url, token, config, publicUrl: publicRemoteUrl(url), shown };
 }
 
 /** Hands the connection to `astro:db` modules running in this process (dev, prerendering). */
@@ -80,7 +65,7 @@ export function publishRemote(conn: RemoteConnection): void {
  * tables are missing. Unreachable and rejected are errors; missing tables are returned.
  */
 export async function probeRemote(conn: RemoteConnection, tables: string[]): Promise<string[]> {
-  const client = createClient({ url: conn.url, authToken: conn.token });
+  const client = createClient(conn.config);
   try {
     const rs = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
     const present = new Set(rs.rows.map((r) => String((r as Record<string, unknown>).name)));
@@ -102,6 +87,7 @@ export async function probeRemote(conn: RemoteConnection, tables: string[]): Pro
         "Check ASTRO_DB_REMOTE_URL and that the server is running and reachable from here.",
       );
     }
+    if (code === "SQLITE_NOTADB") throw new AstroDbError(`The database at ${conn.shown} does not open: ${msg.split("\n")[0]}`, ENCRYPTED_HINT);
     throw new AstroDbError(`The remote database at ${conn.shown} failed: ${msg}`);
   } finally {
     client.close();

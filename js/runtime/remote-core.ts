@@ -1,5 +1,6 @@
 // Remote `astro:db` glue shared by the Node runtime (./remote.ts, native client) and the
 // `mode: 'web'` runtime (./web.ts, `@libsql/client/web`). No native code, no Node built-ins.
+import { redact as redactUrl } from "../client/redact.js";
 import type { Database } from "./index.js";
 
 /**
@@ -20,6 +21,10 @@ export interface RemoteSettings {
   url: string;
   token?: string;
 }
+
+/** What to check when a database file does not open as SQLite (`SQLITE_NOTADB`). */
+export const ENCRYPTED_HINT =
+  "The database file is not readable as SQLite: it is encrypted and the key is missing or wrong, or it is not a database. Check the encryptionKey option in ASTRO_DB_REMOTE_URL (e.g. file:prod.db?encryptionKey=...).";
 
 export class RemoteDbError extends Error {
   hint?: string;
@@ -44,11 +49,6 @@ export function remoteSettings(defaults: RemoteDefaults): RemoteSettings {
   return { url, token: token || undefined };
 }
 
-/** Hides credentials a URL may carry. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/)[^/@?#]*@/, "$1***@").replace(/([?&](?:authToken|encryptionKey)=)[^&#]*/gi, "$1***");
-}
-
 /** Adds what the user can do to a failure of the remote database (in place: `getDbError` still finds it). */
 export function explainRemoteError(e: unknown, url: string): unknown {
   if (!(e instanceof Error) || (e as { astroDbHint?: boolean }).astroDbHint) return e;
@@ -57,6 +57,8 @@ export function explainRemoteError(e: unknown, url: string): unknown {
   if (/no such table/i.test(text)) {
     const table = /no such table:?\s*([^\s,;]+)/i.exec(e.message)?.[1];
     hint = `The remote database has no table ${table ?? "for this query"}: push the schema first with \`npx astro-db push --remote\` (Astro 6: \`astro db push --remote\`).`;
+  } else if (/SQLITE_NOTADB|file is not a database/i.test(text)) {
+    hint = ENCRYPTED_HINT;
   } else if (/\b40[13]\b|unauthori[sz]ed|forbidden/i.test(text)) {
     hint = `The remote database at ${redactUrl(url)} rejected the credentials: check ASTRO_DB_APP_TOKEN (a token the server accepts).`;
   } else if (/SERVER_UNREACHABLE|ECONNREFUSED|ENOTFOUND|fetch failed|connect/i.test(text) && !/SQLITE/.test(text)) {

@@ -2,6 +2,7 @@
 import { createClient } from "../client/index.js";
 import { createDatabase } from "./database.js";
 import { explainingClient, lazyDatabase, remoteSettings, type RemoteDefaults } from "./remote-core.js";
+import { remoteClientConfig } from "./remote-url.js";
 import type { Database } from "./index.js";
 
 /**
@@ -11,6 +12,6 @@ import type { Database } from "./index.js";
 export function createRemoteDatabase(defaults: RemoteDefaults = {}): Database {
   return lazyDatabase(() => {
     const { url, token } = remoteSettings(defaults);
-    return createDatabase(explainingClient(createClient({ url, authToken: token }), url));
+    return createDatabase(explainingClient(createClient(remoteClientConfig(url, token)), url));
   });
 }

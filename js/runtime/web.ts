@@ -5,6 +5,7 @@
  */
 import * as driverCore from "drizzle-orm/libsql/driver-core";
 import { explainingClient, lazyDatabase, RemoteDbError, remoteSettings, type RemoteDefaults } from "./remote-core.js";
+import { remoteClientConfig, WEB_OPTIONS, type RemoteClientConfig } from "./remote-url.js";
 import type { Database } from "./index.js";
 
 export { asDrizzleTable, hasPrimaryKey } from "./drizzle-table.js";
@@ -26,13 +27,26 @@ export function checkWebUrl(url: string): void {
   }
 }
 
-type WebCreateClient = (config: { url: string; authToken?: string }) => unknown;
+type WebCreateClient = (config: RemoteClientConfig) => unknown;
+
+/** The client config for `mode: 'web'`: an HTTP URL, and only the options an HTTP client has. */
+export function webClientConfig(url: string, token?: string): RemoteClientConfig {
+  checkWebUrl(url);
+  const config = remoteClientConfig(url, token);
+  const local = Object.keys(config).filter((k) => k !== "url" && !WEB_OPTIONS.includes(k));
+  if (local.length) {
+    throw new RemoteDbError(
+      `The option${local.length > 1 ? "s" : ""} ${local.join(", ")} in ASTRO_DB_REMOTE_URL need${local.length > 1 ? "" : "s"} a local database file, which db({ mode: 'web' }) cannot open.`,
+      "Remove them from the URL, or use mode: 'node'.",
+    );
+  }
+  return config;
+}
 
 /** The remote database of `astro:db` in `mode: 'web'`. */
 export function createWebDatabase(createClient: WebCreateClient, defaults: RemoteDefaults = {}): Database {
   return lazyDatabase(() => {
     const { url, token } = remoteSettings(defaults);
-    checkWebUrl(url);
-    return construct(explainingClient(createClient({ url, authToken: token }) as object, url));
+    return construct(explainingClient(createClient(webClientConfig(url, token)) as object, url));
   });
 }

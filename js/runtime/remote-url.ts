@@ -1,0 +1,103 @@
+// `ASTRO_DB_REMOTE_URL` → client options. As with upstream Astro DB, options ride in the URL's
+// query (`file:prod.db?encryptionKey=…`, `memory:?syncUrl=libsql%3A%2F%2F…`), so one variable
+// configures the whole connection. Pure: the `mode: 'web'` runtime imports it too.
+import { redact, SECRET_PARAMS } from "../client/redact.js";
+import { RemoteDbError } from "./remote-core.js";
+
+export interface RemoteClientConfig {
+  url: string;
+  authToken?: string;
+  encryptionKey?: string;
+  syncUrl?: string;
+  syncInterval?: number;
+  concurrency?: number;
+  readYourWrites?: boolean;
+  offline?: boolean;
+  tls?: boolean;
+}
+
+const STRINGS = ["authToken", "encryptionKey", "syncUrl"] as const;
+const NUMBERS = ["syncInterval", "concurrency"] as const;
+const BOOLEANS = ["readYourWrites", "offline", "tls"] as const;
+const KNOWN: readonly string[] = [...STRINGS, ...NUMBERS, ...BOOLEANS];
+
+/** The options the pure-JS HTTP client of `mode: 'web'` understands. */
+export const WEB_OPTIONS: readonly string[] = ["authToken", "concurrency", "tls"];
+
+function splitQuery(url: string): { base: string; query: string } {
+  const hash = url.indexOf("#");
+  const noHash = hash >= 0 ? url.slice(0, hash) : url;
+  const q = noHash.indexOf("?");
+  return q >= 0 ? { base: noHash.slice(0, q), query: noHash.slice(q + 1) } : { base: noHash, query: "" };
+}
+
+/**
+ * The client config for `url` and the token in force (`--db-app-token` or `ASTRO_DB_APP_TOKEN`,
+ * which wins over an `authToken` in the query). Unknown options and malformed values are errors
+ * naming the option: a typo must not silently drop, say, the encryption key.
+ */
+export function remoteClientConfig(url: string, token?: string): RemoteClientConfig {
+  const { base, query } = splitQuery(url.trim());
+  const config: RemoteClientConfig = { url: base };
+  const where = `in the query of ASTRO_DB_REMOTE_URL (${redact(url)})`;
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (!KNOWN.includes(name)) {
+      const near = KNOWN.find((k) => k.toLowerCase() === name.toLowerCase());
+      throw new RemoteDbError(
+        `Unknown option ${JSON.stringify(name)} ${where}.`,
+        near ? `Options are case-sensitive: did you mean ${near}?` : `Supported options: ${KNOWN.join(", ")}.`,
+      );
+    }
+    const options = config as unknown as Record<string, unknown>;
+    if ((STRINGS as readonly string[]).includes(name)) options[name] = value;
+    else if ((NUMBERS as readonly string[]).includes(name)) {
+      if (!/^\d+$/.test(value)) throw new RemoteDbError(`Option ${name}=${JSON.stringify(value)} ${where} is not a whole number.`);
+      options[name] = Number(value);
+    } else {
+      // Bare (`?offline`) means true, as in libSQL URLs.
+      const flag = { "": true, true: true, "1": true, false: false, "0": false }[value.toLowerCase()];
+      if (flag === undefined) {
+        throw new RemoteDbError(`Option ${name}=${JSON.stringify(value)} ${where} must be true or false (1 or 0, or bare for true).`);
+      }
+      options[name] = flag;
+    }
+  }
+  if (token) config.authToken = token;
+  return config;
+}
+
+/** The URL without its secret query options: what may be written into a build. */
+export function publicRemoteUrl(url: string): string {
+  const { base, query } = splitQuery(url);
+  if (!query) return url;
+  const kept = query.split("&").filter((p) => !SECRET_PARAMS.some((s) => p.toLowerCase().startsWith(`${s.toLowerCase()}=`) || p === s));
+  return kept.length ? `${base}?${kept.join("&")}` : base;
+}
+
+export interface RemoteTargetSettings {
+  /** ASTRO_DB_REMOTE_URL as given. */
+  url: string;
+  /** The token in force: `--db-app-token`, else ASTRO_DB_APP_TOKEN (empty counts as none). */
+  token?: string;
+  config: RemoteClientConfig;
+  /** The URL for messages (credentials hidden). */
+  shown: string;
+  /** Every secret the settings hold, to scrub from any text shown. */
+  secrets: string[];
+}
+
+/** The remote database the `ASTRO_DB_*` variables (and `--db-app-token`) name, checked without connecting. */
+export function remoteTargetSettings(env: Record<string, string | undefined>, flagToken?: string): RemoteTargetSettings {
+  const url = env.ASTRO_DB_REMOTE_URL?.trim();
+  if (!url) {
+    throw new RemoteDbError(
+      "ASTRO_DB_REMOTE_URL is not set.",
+      "Set it (in the environment or .env) to your libSQL database, e.g. libsql://my-db.example.com, http://127.0.0.1:8080 or file:remote.db, and ASTRO_DB_APP_TOKEN to its token.",
+    );
+  }
+  const token = flagToken || env.ASTRO_DB_APP_TOKEN || undefined;
+  const config = remoteClientConfig(url, token);
+  const raw = [...url.matchAll(/[?&](?:authToken|encryptionKey)=([^&#]+)/gi)].map((m) => m[1]);
+  const secrets = [...new Set([token, config.authToken, config.encryptionKey, ...raw].filter((s): s is string => !!s))];
+  return { url, token, config, shown: redact(url), secrets };
+}
