@@ -327,6 +327,12 @@ test("startup checks without Astro: missing @libsql/client for mode: 'web', URL 
   assert.equal(file.publicUrl, "file:prod.db?concurrency=4&offline");
   const replica = resolveRemote({ ASTRO_DB_REMOTE_URL: "memory:?syncUrl=libsql%3A%2F%2Fdb.example.com&syncInterval=60&readYourWrites=false" }, "node", []);
   assert.deepEqual(replica.config, { url: "memory:", syncUrl: "libsql://db.example.com", syncInterval: 60, readYourWrites: false });
+  // A relative file is the project's (Astro may run from elsewhere with --root); a build falls back to it as given.
+  const site = new URL(`file://${mkdtempSync(join(tmpdir(), "astro-db-site-"))}/`);
+  const rooted = resolveRemote({ ASTRO_DB_REMOTE_URL: "file:prod.db?encryptionKey=k" }, "node", [], site);
+  assert.equal(rooted.config.url, new URL("prod.db", site).href);
+  assert.equal(rooted.url, `${new URL("prod.db", site).href}?encryptionKey=k`);
+  assert.equal(rooted.publicUrl, "file:prod.db");
   const http = resolveRemote({ ASTRO_DB_REMOTE_URL: "libsql://db.example.com:8080?tls=0&authToken=from-url" }, "node", []);
   assert.deepEqual(http.config, { url: "libsql://db.example.com:8080", tls: false, authToken: "from-url" });
   for (const [url, pattern] of [

@@ -11,6 +11,7 @@ import { remoteTargetSettings, type RemoteTargetSettings } from "../runtime/remo
 import type { Client } from "../client/types.js";
 import { evaluateFile } from "../integration/bundle.js";
 import { astroEnv } from "../integration/env.js";
+import { projectFileUrl } from "../integration/remote.js";
 import type { IntegrationLike } from "../integration/load-config.js";
 
 export class UsageError extends Error {}
@@ -116,13 +117,6 @@ export interface Target {
   secrets: string[];
 }
 
-/** `file:x.db` relative to the project root, as the contract says. */
-function resolveFileUrl(url: string, root: URL): string {
-  const m = /^file:(?!\/)([^?#]*)(.*)$/.exec(url);
-  if (!m) return url;
-  return pathToFileURL(join(fileURLToPath(root), decodeURIComponent(m[1]))).href + m[2];
-}
-
 export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Target> {
   const env = await astroEnv(root);
   const flagToken = typeof flags["db-app-token"] === "string" ? (flags["db-app-token"] as string) : undefined;
@@ -141,7 +135,7 @@ export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Tar
   }
   let client: Client;
   try {
-    client = createClient({ ...config, url: resolveFileUrl(config.url, root) });
+    client = createClient({ ...config, url: projectFileUrl(config.url, root) });
   } catch (e) {
     throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${shown}): ${hide(String((e as Error)?.message ?? e), secrets)}`);
   }
@@ -153,7 +147,7 @@ export async function localTarget(root: URL, mustExist: boolean): Promise<Target
   const file = env.ASTRO_DATABASE_FILE;
   const path = file
     ? file.startsWith("file:")
-      ? fileURLToPath(resolveFileUrl(file, root))
+      ? fileURLToPath(projectFileUrl(file, root))
       : isAbsolute(file)
         ? file
         : join(fileURLToPath(root), file)

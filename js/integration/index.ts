@@ -58,7 +58,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         remote = undefined;
         if ((command === "dev" || command === "build") && wantsRemote()) {
           env = await astroEnv(root, command === "dev" ? "development" : "production");
-          remote = resolveRemote(env, mode);
+          remote = resolveRemote(env, mode, undefined, root);
           if (mode === "web") checkWebClient(root);
           publishRemote(remote);
         }

@@ -1,5 +1,7 @@
 // `astro dev --remote` / `astro build --remote`: the connection settings, checked at startup.
 import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
 import { webClientConfig } from "../runtime/web.js";
 import { ENCRYPTED_HINT, REMOTE_KEY, type RemoteDbError } from "../runtime/remote-core.js";
@@ -32,8 +34,19 @@ export function flagToken(argv = process.argv.slice(2)): string | undefined {
   return undefined;
 }
 
-/** The URL and token from the flags and `ASTRO_*` variables; a missing or malformed URL stops here. */
-export function resolveRemote(env: Record<string, string>, mode: "node" | "web", argv = process.argv.slice(2)): RemoteConnection {
+/** `file:x.db` (and its query) relative to the project root, as the contract says; other URLs as they are. */
+export function projectFileUrl(url: string, root: URL): string {
+  const m = /^file:(?!\/)([^?#]*)(.*)$/.exec(url);
+  if (!m) return url;
+  return pathToFileURL(join(fileURLToPath(root), decodeURIComponent(m[1]))).href + m[2];
+}
+
+/**
+ * The URL and token from the flags and `ASTRO_*` variables; a missing or malformed URL stops
+ * here. With `root`, a relative `file:` URL is taken from the project root for this process;
+ * the URL a build falls back to (`publicUrl`) stays as given, relative to the server's directory.
+ */
+export function resolveRemote(env: Record<string, string>, mode: "node" | "web", argv = process.argv.slice(2), root?: URL): RemoteConnection {
   let settings: RemoteTargetSettings;
   try {
     settings = remoteTargetSettings(env, flagToken(argv));
@@ -42,7 +55,9 @@ export function resolveRemote(env: Record<string, string>, mode: "node" | "web",
     const { message, hint } = e as RemoteDbError;
     throw new AstroDbError(`--remote: ${message.split("\n")[0]}`, hint);
   }
-  const { url, token, config, shown } = settings;
+  const { token, shown } = settings;
+  const url = root ? projectFileUrl(settings.url, root) : settings.url;
+  const config = root ? { ...settings.config, url: projectFileUrl(settings.config.url, root) } : settings.config;
   // The native client checks the URL and its options without connecting.
   try {
     createClient(config).close();
@@ -52,7 +67,7 @@ export function resolveRemote(env: Record<string, string>, mode: "node" | "web",
       "Use a libSQL URL such as libsql://my-db.example.com, https://host:port or file:path/to/local.db.",
     );
   }
-  return { url, token, config, publicUrl: publicRemoteUrl(url), shown };
+  return { url, token, config, publicUrl: publicRemoteUrl(settings.url), shown };
 }
 
 /** Hands the connection to `astro:db` modules running in this process (dev, prerendering). */
