@@ -322,13 +322,13 @@ test("startup checks without Astro: missing @libsql/client for mode: 'web', URL 
   assert.ok(!conn.shown.includes("s3cret"));
 
   // Query options become client options, as with upstream; secrets stay out of the public URL.
-  const file = resolveRemote({ ASTRO_DB_REMOTE_URL: "file:prod.db?encryptionKey=a%26b&concurrency=4&offline" }, "node", []);
-  assert.deepEqual(file.config, { url: "file:prod.db", encryptionKey: "a&b", concurrency: 4, offline: true });
-  assert.equal(file.publicUrl, "file:prod.db?concurrency=4&offline");
+  const site = new URL(`file://${mkdtempSync(join(tmpdir(), "astro-db-site-"))}/`);
+  const file = resolveRemote({ ASTRO_DB_REMOTE_URL: "file:prod.db?encryptionKey=a%26b&concurrency=4" }, "node", [], site);
+  assert.deepEqual(file.config, { url: new URL("prod.db", site).href, encryptionKey: "a&b", concurrency: 4 });
+  assert.equal(file.publicUrl, "file:prod.db?concurrency=4");
   const replica = resolveRemote({ ASTRO_DB_REMOTE_URL: "memory:?syncUrl=libsql%3A%2F%2Fdb.example.com&syncInterval=60&readYourWrites=false" }, "node", []);
   assert.deepEqual(replica.config, { url: "memory:", syncUrl: "libsql://db.example.com", syncInterval: 60, readYourWrites: false });
   // A relative file is the project's (Astro may run from elsewhere with --root); a build falls back to it as given.
-  const site = new URL(`file://${mkdtempSync(join(tmpdir(), "astro-db-site-"))}/`);
   const rooted = resolveRemote({ ASTRO_DB_REMOTE_URL: "file:prod.db?encryptionKey=k" }, "node", [], site);
   assert.equal(rooted.config.url, new URL("prod.db", site).href);
   assert.equal(rooted.url, `${new URL("prod.db", site).href}?encryptionKey=k`);
