@@ -56,6 +56,11 @@ export declare class NativeConnection {
   setBusyTimeout(ms: number): void
   /** Closes the connection; an open transaction is rolled back. Idempotent. */
   close(): void
+  /**
+   * Whether the first statement of `sql` only reads the database (SQLite's own verdict):
+   * `null` when it does not prepare on this database. Embedded replicas route by it.
+   */
+  isReadonly(sql: string): boolean | null
 }
 
 /** A client of one libSQL server over HTTP(S) (Hrana 3). Nothing is sent until a stream is used. */
@@ -69,12 +74,6 @@ export declare class NativeRemote {
   get url(): string
   /** A new stream: the unit that holds a server-side connection (and a transaction) across requests. */
   openStream(): NativeRemoteStream
-  /**
-   * Treats this server as the sync server of an embedded replica: sends the replication
-   * handshake (`offline`: the sync protocol's) and resolves to the `Error` the replica
-   * reports: `SYNC_SERVER_UNREACHABLE`, `REPLICATION_NOT_SUPPORTED`, or an auth failure.
-   */
-  probeReplication(offline: boolean): Promise<Error>
   /** Drops idle connections; streams still open finish their requests. */
   close(): void
 }
@@ -103,6 +102,23 @@ export declare class NativeRemoteStream {
   /** True once the stream was closed, by `close()`, by the server or by a failed request. */
   get closed(): boolean
   /** Closes the stream (the server is told in the background). Idempotent. */
+  close(): void
+}
+
+export declare class NativeReplica {
+  /**
+   * A replica of the primary at `syncUrl` (an `http(s)://` base URL) in the local file
+   * `path`. Nothing is sent until `sync()`.
+   */
+  static open(path: string, syncUrl: string, authToken?: string | undefined | null): NativeReplica
+  /**
+   * Brings the local file up to the primary: downloads it on the first call if it does not
+   * exist, then applies every new frame. Resolves to `[lastFrameNo | null, framesSynced]`, or
+   * to an `Error` with `code` (`SYNC_SERVER_UNREACHABLE`, `REPLICATION_NOT_SUPPORTED`,
+   * `REPLICA_INVALID`, `REPLICA_TOO_OLD`, an HTTP status error, …).
+   */
+  sync(): Promise<[number | null, number] | Error>
+  /** Drops idle connections and the frame writer's database handle once no sync is running. */
   close(): void
 }
 

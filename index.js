@@ -773,10 +773,11 @@ if (
   }
 }
 
-const { NativeConnection, NativeRemote, NativeRemoteStream, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }
+export { NativeReplica }
 export { ServerHandle }
 export { createAuthToken }
 export { createTablesSql }

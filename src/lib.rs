@@ -2,7 +2,7 @@
 //! database lifecycle. Modules hold the logic; `#[napi]` items stay thin.
 
 mod client;
-pub use client::{NativeConnection, NativeRemote, NativeRemoteStream};
+pub use client::{NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica};
 mod sqlite;
 
 pub mod bindings;

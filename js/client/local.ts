@@ -207,6 +207,12 @@ export class LocalClient implements Client {
     this.#conns.main().script(sql);
   }
 
+  /** Whether every statement only reads this database (false for one that does not prepare here). */
+  readsOnly(stmts: Array<InStatement | [string, InArgs?]>): boolean {
+    const conn = this.#conns.main();
+    return stmts.every((s) => conn.isReadonly(Array.isArray(s) ? s[0] : sqlOf(s)) === true);
+  }
+
   async sync(): Promise<Replicated | undefined> {
     throw new LibsqlError("sync() needs an embedded replica (a local database with syncUrl).", "SYNC_NOT_SUPPORTED");
   }

@@ -37,6 +37,15 @@ export class Conn {
     if (busyTimeout > 0) this.#native.setBusyTimeout(busyTimeout);
   }
 
+  /** SQLite's verdict on the first statement of `sql`: read-only or not; null if it does not prepare. */
+  isReadonly(sql: string): boolean | null {
+    try {
+      return this.#native.isReadonly(sql);
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
   get isOpen(): boolean {
     return this.#native.isOpen;
   }

@@ -189,6 +189,13 @@ impl NativeConnection {
             Ok(())
         })
     }
+
+    /// Whether the first statement of `sql` only reads the database (SQLite's own verdict):
+    /// `null` when it does not prepare on this database. Embedded replicas route by it.
+    #[napi(catch_unwind)]
+    pub fn is_readonly(&self, env: &Env, sql: String) -> Result<Option<bool>> {
+        self.with(env, |local, _| local.is_readonly(&sql))
+    }
 }
 
 impl NativeConnection {

@@ -99,6 +99,15 @@ impl Local {
         self.conn.as_ref().is_some_and(|c| !c.is_autocommit())
     }
 
+    /// SQLite's verdict on whether the first statement of `sql` only reads; `None` when it
+    /// does not prepare here (e.g. a table this database lacks).
+    pub fn is_readonly(&mut self, sql: &str) -> Result<Option<bool>, Failure> {
+        match self.conn()?.with_statement(sql, |_, stmt| stmt.is_readonly()) {
+            Ok(v) => Ok(v),
+            Err(_) => Ok(None),
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.conn.is_some()
     }

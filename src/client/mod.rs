@@ -11,7 +11,7 @@ mod results;
 mod rows;
 
 pub use connection::NativeConnection;
-pub use remote::{NativeRemote, NativeRemoteStream};
+pub use remote::{NativeRemote, NativeRemoteStream, NativeReplica};
 pub(crate) use raw::Js;
 
 /// Throws a JS `Error` with a libSQL-style `code` (e.g. `ASTRO_DB_DATA_LOSS`).

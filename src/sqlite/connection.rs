@@ -190,6 +190,11 @@ impl Connection {
         Handle(self.db)
     }
 
+    /// The raw handle, for the sibling modules that add C API calls (`cipher`, `wal`).
+    pub(super) fn raw(&self) -> *mut ffi::sqlite3 {
+        self.db
+    }
+
     pub fn changes(&self) -> i64 {
         self.handle().changes()
     }

@@ -7,6 +7,7 @@ mod cipher;
 mod connection;
 mod error;
 mod statement;
+mod wal;
 
 pub use connection::{Connection, Handle};
 pub use error::{base_name as base_code_name, SqliteError};

@@ -16,7 +16,6 @@ use super::endpoint::Endpoint;
 use super::error::RemoteError;
 use super::ops::{self, OpError};
 use super::proto::{Stmt, StmtResult};
-use super::replica;
 use super::stream::Stream;
 use super::transport::Transport;
 use crate::client::args::IntMode;
@@ -52,19 +51,6 @@ impl NativeRemote {
     #[napi(catch_unwind)]
     pub fn open_stream(&self) -> NativeRemoteStream {
         NativeRemoteStream { stream: Arc::new(Stream::new(Arc::clone(&self.transport), Arc::clone(&self.endpoint))) }
-    }
-
-    /// Treats this server as the sync server of an embedded replica: sends the replication
-    /// handshake (`offline`: the sync protocol's) and resolves to the `Error` the replica
-    /// reports: `SYNC_SERVER_UNREACHABLE`, `REPLICATION_NOT_SUPPORTED`, or an auth failure.
-    #[napi(catch_unwind, ts_return_type = "Promise<Error>")]
-    pub fn probe_replication<'env>(&self, env: &'env Env, offline: bool) -> Result<PromiseRaw<'env, napi_value>> {
-        let transport = Arc::clone(&self.transport);
-        let endpoint = Arc::clone(&self.endpoint);
-        env.spawn_future_with_callback(
-            async move { Ok(replica::replica_error(&endpoint, replica::probe(&transport, &endpoint, offline).await)) },
-            |env, e| error_value(Js::new(env.raw()), OpError::from(e)),
-        )
     }
 
     /// Drops idle connections; streams still open finish their requests.
@@ -197,7 +183,7 @@ fn settle(env: &Env, out: std::result::Result<Vec<StmtResult>, OpError>, mode: I
     Ok(arr)
 }
 
-fn error_value(js: Js, e: OpError) -> Result<napi_value> {
+pub(super) fn error_value(js: Js, e: OpError) -> Result<napi_value> {
     let RemoteError { code, message, fatal } = e.error;
     let err = build_error(js, &code, None, None, &message, e.statement_index)?;
     if fatal {

@@ -15,3 +15,4 @@ mod stream;
 mod transport;
 
 pub use binding::{NativeRemote, NativeRemoteStream};
+pub use replica::NativeReplica;

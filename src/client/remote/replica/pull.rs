@@ -1,0 +1,223 @@
+//! An embedded replica's side of libSQL's HTTP sync protocol: `GET /info` (the primary's
+//! generation), `GET /export/{generation}` (its database file as the generation began) and
+//! `GET /sync/{generation}/{start}/{end}` (WAL frames), applied to the local file's WAL.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use hyper::{Method, StatusCode};
+
+use super::meta::{self, Position};
+use crate::client::remote::endpoint::Endpoint;
+use crate::client::remote::error::RemoteError;
+use crate::client::remote::transport::{RawResponse, Transport};
+use crate::sqlite::Connection;
+
+/// libSQL replicas exchange 4096-byte pages, each behind a 24-byte WAL frame header.
+const FRAME_SIZE: usize = 24 + 4096;
+/// Frames asked for per request (libSQL's own batch size).
+const PULL_BATCH: u32 = 128;
+
+/// What one `sync()` did, as libSQL reports it.
+pub struct Synced {
+    /// The last frame applied, if any.
+    pub frame_no: Option<u32>,
+    pub frames_synced: u32,
+}
+
+/// The local half of a replica: its file, where it stands, and the connection that writes frames.
+pub struct Replica {
+    path: String,
+    pos: Option<Position>,
+    conn: Option<Connection>,
+}
+
+// SAFETY: the connection (a raw SQLite handle opened NOMUTEX) is only used by whoever holds the
+// replica's mutex, so never by two threads at once.
+unsafe impl Send for Replica {}
+
+fn invalid(message: impl Into<String>) -> RemoteError {
+    RemoteError::fatal("REPLICA_INVALID", message)
+}
+
+fn local(e: crate::sqlite::SqliteError) -> RemoteError {
+    RemoteError::fatal(&e.code(), format!("Applying frames to the replica failed: {}", e.message))
+}
+
+impl Replica {
+    pub fn new(path: String) -> Self {
+        Replica { path, pos: None, conn: None }
+    }
+
+    /// Where the replica stands: from its metadata, or by downloading the primary's database
+    /// into a file that does not exist yet (a file that is not a replica is never overwritten).
+    async fn position(&mut self, t: &Transport, ep: &Endpoint) -> Result<Position, RemoteError> {
+        if let Some(p) = self.pos {
+            return Ok(p);
+        }
+        let stored = meta::read(&self.path).map_err(invalid)?;
+        let has_file = std::fs::metadata(&self.path).map(|m| m.len() > 0).unwrap_or(false);
+        let pos = match (stored, has_file) {
+            (Some(p), true) => p,
+            (Some(_), false) => {
+                return Err(invalid(format!(
+                    "{} has replica metadata but the database file is missing: delete {} to bootstrap again",
+                    self.path,
+                    meta::info_path(&self.path)
+                )))
+            }
+            (None, true) => {
+                return Err(invalid(format!(
+                    "{} already exists and is not an embedded replica (no {}): use a new path for the replica",
+                    self.path,
+                    meta::info_path(&self.path)
+                )))
+            }
+            (None, false) => self.bootstrap(t, ep).await?,
+        };
+        self.pos = Some(pos);
+        Ok(pos)
+    }
+
+    async fn bootstrap(&mut self, t: &Transport, ep: &Endpoint) -> Result<Position, RemoteError> {
+        let info = get(t, ep, "/info").await?;
+        if info.status != StatusCode::OK {
+            return Err(unsupported_or_status(t, ep, &info, "/info"));
+        }
+        let generation = serde_json::from_slice::<serde_json::Value>(&info.body)
+            .ok()
+            .and_then(|v| v.get("current_generation")?.as_u64())
+            .and_then(|g| u32::try_from(g).ok())
+            .filter(|g| *g > 0)
+            .ok_or_else(|| RemoteError::protocol("The sync server's /info has no valid current_generation"))?;
+        let export = get(t, ep, &format!("/export/{generation}")).await?;
+        if export.status != StatusCode::OK {
+            return Err(unsupported_or_status(t, ep, &export, "/export"));
+        }
+        meta::write_atomic(Path::new(&self.path), &export.body).map_err(invalid)?;
+        let pos = Position { generation, frame: 0 };
+        meta::write(&self.path, pos).map_err(invalid)?;
+        Ok(pos)
+    }
+
+    fn conn(&mut self) -> Result<&mut Connection, RemoteError> {
+        if self.conn.is_none() {
+            self.conn = Some(Connection::open(&self.path).map_err(local)?);
+        }
+        self.conn.as_mut().ok_or_else(|| invalid("replica connection unavailable"))
+    }
+
+    /// Pulls and applies every frame the primary has past this replica's position.
+    pub async fn sync(&mut self, t: &Transport, ep: &Endpoint) -> Result<Synced, RemoteError> {
+        let mut pos = self.position(t, ep).await?;
+        let mut applied = 0u32;
+        // Frames of a transaction may span requests; the insert session stays open until its commit frame.
+        let mut next = pos.frame + 1;
+        let mut in_session = false;
+        let outcome: Result<(), RemoteError> = async {
+            loop {
+                let path = format!("/sync/{}/{}/{}", pos.generation, next, next + PULL_BATCH);
+                let r = get(t, ep, &path).await?;
+                match r.status {
+                    StatusCode::OK => {
+                        if r.body.is_empty() || r.body.len() % FRAME_SIZE != 0 {
+                            return Err(RemoteError::protocol(format!(
+                                "The sync server sent {} bytes of frames, not a whole number of {FRAME_SIZE}-byte frames",
+                                r.body.len()
+                            )));
+                        }
+                        for frame in r.body.chunks(FRAME_SIZE) {
+                            let conn = self.conn()?;
+                            if !in_session {
+                                conn.wal_insert_begin().map_err(local)?;
+                                in_session = true;
+                            }
+                            conn.wal_insert_frame(next, frame).map_err(local)?;
+                            let size_after = u32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
+                            if size_after > 0 {
+                                conn.wal_insert_end().map_err(local)?;
+                                in_session = false;
+                                pos.frame = next;
+                            }
+                            next += 1;
+                            applied += 1;
+                        }
+                        meta::write(&self.path, pos).map_err(invalid)?;
+                    }
+                    StatusCode::BAD_REQUEST | StatusCode::INTERNAL_SERVER_ERROR => {
+                        let Some(max) = end_of_generation(&r.body) else {
+                            return Err(t.status_error(ep, r.status, &r.content_type, &r.body));
+                        };
+                        if pos.generation >= max {
+                            return Ok(());
+                        }
+                        // The primary moved on: this generation is complete here, so it becomes the
+                        // database file, and the next generation's frames start again at 1.
+                        self.conn()?.wal_checkpoint_truncate().map_err(local)?;
+                        pos = Position { generation: pos.generation + 1, frame: 0 };
+                        next = 1;
+                        meta::write(&self.path, pos).map_err(invalid)?;
+                    }
+                    StatusCode::GONE => {
+                        return Err(RemoteError::fatal(
+                            "REPLICA_TOO_OLD",
+                            format!(
+                                "The primary no longer has the frames this replica needs: delete {} and {} to bootstrap it again",
+                                self.path,
+                                meta::info_path(&self.path)
+                            ),
+                        ))
+                    }
+                    _ => return Err(unsupported_or_status(t, ep, &r, "/sync")),
+                }
+            }
+        }
+        .await;
+        if in_session {
+            // Frames after the last commit are dropped; the next sync asks for them again.
+            if let Ok(conn) = self.conn() {
+                let _ = conn.wal_insert_end();
+            }
+        }
+        self.pos = Some(pos);
+        outcome?;
+        Ok(Synced { frame_no: (pos.frame > 0).then_some(pos.frame), frames_synced: applied })
+    }
+
+    /// Lets go of the file (the JS side deletes a temporary replica afterwards).
+    pub fn close(&mut self) {
+        self.conn = None;
+    }
+}
+
+async fn get(t: &Transport, ep: &Endpoint, path: &str) -> Result<RawResponse, RemoteError> {
+    t.exchange(ep, Method::GET, path, "application/json", &[], Bytes::new()).await.map_err(|e| {
+        if e.code == "SERVER_UNREACHABLE" {
+            RemoteError::fatal("SYNC_SERVER_UNREACHABLE", format!("Cannot sync the embedded replica: {}", e.message))
+        } else {
+            e
+        }
+    })
+}
+
+/// `{"generation": N}`: the answer to a pull past the end of a generation.
+fn end_of_generation(body: &[u8]) -> Option<u32> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    u32::try_from(v.get("generation")?.as_u64()?).ok()
+}
+
+fn unsupported_or_status(t: &Transport, ep: &Endpoint, r: &RawResponse, route: &str) -> RemoteError {
+    if r.status == StatusCode::NOT_FOUND || r.status == StatusCode::METHOD_NOT_ALLOWED {
+        return RemoteError::fatal(
+            "REPLICATION_NOT_SUPPORTED",
+            format!(
+                "The sync server at {} does not speak libSQL's HTTP sync protocol (HTTP {} for {route}). \
+                 Embedded replicas need a primary that does, such as `astro-db serve` or Turso; \
+                 any libSQL server can be used directly as a remote URL instead.",
+                ep.display(),
+                r.status.as_u16()
+            ),
+        );
+    }
+    t.status_error(ep, r.status, &r.content_type, &r.body)
+}
