@@ -74,7 +74,7 @@ impl Handle {
 }
 
 pub struct Connection {
-    db: *mut ffi::sqlite3,
+    pub(super) db: *mut ffi::sqlite3,
     cache: Cache,
 }
 

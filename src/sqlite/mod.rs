@@ -7,7 +7,9 @@ mod cipher;
 mod connection;
 mod error;
 mod statement;
+mod wal;
 
 pub use connection::{Connection, Handle};
 pub use error::{base_name as base_code_name, SqliteError};
 pub use statement::{ColumnValue, Statement};
+pub use wal::Checkpoint;
