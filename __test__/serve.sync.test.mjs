@@ -71,6 +71,9 @@ test("a replica bootstraps, pulls later writes, and continues after a restart fr
   await replica.sync();
   assert.equal(await count(replica), 12);
   replica.close();
+  // Below the threshold, nothing (writes, closes, idle ticks) ends the generation.
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(await generation(server), 1);
 });
 
 test("the generation rolls over while a replica is behind; the replica still gets every row", async (t) => {
@@ -99,11 +102,31 @@ test("the generation rolls over while a replica is behind; the replica still get
   assert.equal(await count(replica), 2 + written + more);
   assert.equal(await count(primary), 2 + written + more);
 
+  // Concurrent writers across several generation ends: the checkpoint must not lose a frame
+  // committed while it archives.
+  const writers = Array.from({ length: 4 }, () => createClient({ url: server.url }));
+  t.after(() => writers.forEach((w) => w.close()));
+  const before = await generation(server);
+  let concurrent = 0;
+  while ((await generation(server)) < before + 2) {
+    await Promise.all(
+      writers.map(async (w, i) => {
+        for (let k = 0; k < 5; k++) await w.execute({ sql: "insert into t (v) values (?)", args: [`w${i}-${k}`.padEnd(2500, "y")] });
+      }),
+    );
+    concurrent += 20;
+    assert.ok(concurrent < 5000, "the server never started a new generation");
+  }
+  await replica.sync();
+  const digest = "select count(*) as n, sum(id) as s, sum(length(v)) as l, max(v) as m from t";
+  assert.deepEqual((await replica.execute(digest)).rows[0], (await primary.execute(digest)).rows[0]);
+  assert.equal(await count(replica), 2 + written + more + concurrent);
+
   // A new replica bootstraps from the current generation's export.
   const fresh = replicaOf(server, "roll-fresh.db");
   t.after(() => fresh.close());
   await fresh.sync();
-  assert.equal(await count(fresh), 2 + written + more);
+  assert.deepEqual((await fresh.execute(digest)).rows[0], (await primary.execute(digest)).rows[0]);
 
   // A replica left behind past the kept archives is told to start over.
   const old = replicaOf(server, "roll-old.db");

@@ -13,7 +13,7 @@ use std::fs;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::sqlite::{Checkpoint, Connection, SqliteError};
 
@@ -94,6 +94,16 @@ struct Inner {
     /// A checkpoint failed after copying some frames into the database file: the file is no
     /// longer the generation's start, so it cannot be exported until a checkpoint succeeds.
     dirty: bool,
+    /// Size and modification time of the database file when the generation began, to notice
+    /// a checkpoint run by someone else that did not restart the WAL (`PRAGMA wal_checkpoint`).
+    stamp: Option<Stamp>,
+}
+
+type Stamp = (u64, SystemTime);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
 }
 
 // SAFETY: libSQL is built with SQLITE_THREADSAFE=1; the connection is only used under the
@@ -118,7 +128,7 @@ impl Generations {
             db: PathBuf::from(db),
             checkpoint_frames: checkpoint_frames.max(1),
             gate,
-            inner: Mutex::new(Inner { conn, generation: 1, salts: None, dirty: false }),
+            inner: Mutex::new(Inner { conn, generation: 1, salts: None, dirty: false, stamp: stamp(Path::new(db)) }),
         };
         let state = this.state_path();
         match fs::read(&state) {
@@ -136,8 +146,9 @@ impl Generations {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // Frames already in the WAL may have been partly copied into the database file
                 // by whoever wrote them: start generation 1 from a checkpointed file if we can.
-                let inner = this.lock();
+                let mut inner = this.lock();
                 let _ = inner.conn.checkpoint_truncate();
+                inner.stamp = stamp(&this.db);
                 drop(inner);
                 this.persist(&this.lock()).map_err(|e| format!("{e:?}"))?;
             }
@@ -219,9 +230,15 @@ impl Generations {
                 // frames are gone, and these frames start a new one.
                 inner.generation += 1;
                 inner.dirty = false;
+                inner.stamp = stamp(&self.db);
             }
             inner.salts = salts;
             self.persist(inner)?;
+        }
+        if stamp(&self.db) != inner.stamp {
+            // Frames were copied into the file: they still apply for replicas, but the file
+            // is no longer this generation's start, so it takes a checkpoint of ours to export.
+            inner.dirty = true;
         }
         f(inner, frames)
     }
@@ -331,6 +348,7 @@ impl Generations {
                 inner.generation = ended + 1;
                 inner.salts = None;
                 inner.dirty = false;
+                inner.stamp = stamp(&self.db);
                 self.persist(&inner)?;
                 self.prune(inner.generation);
                 Ok(true)
@@ -463,6 +481,26 @@ mod tests {
         insert(&mut w, 1);
         // Noticed at startup too.
         assert_eq!(gens(&path, 1000).current().unwrap(), 3);
+    }
+
+    #[test]
+    fn a_checkpoint_that_kept_the_wal_holds_exports_until_ours() {
+        let path = temp_db("passive");
+        let mut w = writer(&path);
+        let g = gens(&path, 1000);
+        insert(&mut w, 4);
+        let frames = g.frames(1, 1, 1000).unwrap();
+        assert!(g.export(1).is_ok());
+        std::thread::sleep(Duration::from_millis(20));
+        let mut other = Connection::open(&path).unwrap();
+        other.execute_script("PRAGMA wal_checkpoint(PASSIVE)").unwrap();
+        // The frames are intact and still served; the file is not the generation's start.
+        assert_eq!(g.frames(1, 1, 1000).unwrap(), frames);
+        assert!(matches!(g.export(1), Err(SyncError::Unavailable(_))));
+        assert!(g.maybe_checkpoint().unwrap());
+        assert_eq!(g.current().unwrap(), 2);
+        assert_eq!(g.frames(1, 1, 1000).unwrap(), frames);
+        assert!(g.export(2).is_ok());
     }
 
     #[test]
