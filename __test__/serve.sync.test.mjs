@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createClient } from "@libsql/client";
 import { serve, createAuthToken, generateKeyPair } from "../dist/server/index.js";
+import { parseServeArgs } from "../dist/cli/serve.js";
 
 const quiet = { log: () => {}, handleSignals: false };
 let dir;
@@ -254,4 +255,13 @@ test("bad requests get clear 4xx answers", async (t) => {
   const c2 = createClient({ url: s2.url });
   t.after(() => c2.close());
   assert.equal(await count(c2), 0);
+});
+
+test("--sync-checkpoint-frames maps to syncCheckpointFrames", async () => {
+  assert.equal(parseServeArgs(["--sync-checkpoint-frames", "50"]).syncCheckpointFrames, 50);
+  assert.equal(parseServeArgs([]).syncCheckpointFrames, undefined);
+  for (const bad of ["0", "-1", "1.5", "many"]) {
+    assert.throws(() => parseServeArgs([`--sync-checkpoint-frames=${bad}`]), /--sync-checkpoint-frames must be/);
+  }
+  await assert.rejects(serve({ db: join(dir, "zero.db"), port: 0, syncCheckpointFrames: 0, ...quiet }), /at least 1/);
 });
