@@ -175,6 +175,12 @@ impl Running {
     pub async fn close(self) {
         let _ = self.shared.shutdown.send(true);
         let _ = self.accept.await;
+        // A checkpoint still running would persist its generation after a server restarted on
+        // the same file had read it. No new one starts: the timer stopped with the accept loop.
+        let deadline = tokio::time::Instant::now() + DRAIN;
+        while self.shared.checkpointing.load(Ordering::Acquire) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         self.shared.streams.clear();
         self.shared.pool.clear();
     }
