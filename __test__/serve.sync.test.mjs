@@ -265,3 +265,20 @@ test("--sync-checkpoint-frames maps to syncCheckpointFrames", async () => {
   }
   await assert.rejects(serve({ db: join(dir, "zero.db"), port: 0, syncCheckpointFrames: 0, ...quiet }), /at least 1/);
 });
+
+test("an empty database bootstraps; a replica's local writes are refused on push", async (t) => {
+  const server = await serve({ db: join(dir, "empty.db"), port: 0, ...quiet });
+  t.after(() => server.close());
+  const replica = replicaOf(server, "empty-replica.db");
+  t.after(() => replica.close());
+  await replica.sync();
+  const primary = createClient({ url: server.url });
+  t.after(() => primary.close());
+  await primary.execute("create table t (x)");
+  await primary.execute("insert into t values (1)");
+  await replica.sync();
+  assert.equal(await count(replica), 1);
+  await replica.execute("insert into t values (2)");
+  await assert.rejects(replica.sync(), /405.*does not accept pushed frames/);
+  assert.equal(await count(primary), 1);
+});
