@@ -329,7 +329,7 @@ impl Generations {
     /// Ends the generation when the WAL passed the threshold (or a failed checkpoint left the
     /// database file ahead of the generation). `Ok(true)` when a new generation began.
     pub fn maybe_checkpoint(&self) -> Result<bool, SyncError> {
-        if Self::check_page_size(&mut self.lock()).is_err() || !self.due()? {
+        if !self.due()? {
             return Ok(false);
         }
         // No server statement runs while we copy and checkpoint: a frame committed between the
@@ -361,7 +361,17 @@ impl Generations {
     }
 
     fn due(&self) -> Result<bool, SyncError> {
+        if !self.lock().dirty {
+            // The file holds at least the committed frames (maybe more: uncommitted ones, or
+            // leftovers of a restarted WAL), so its size says when counting is worth it; an idle
+            // server then does nothing every tick.
+            let wal = fs::metadata(suffixed(&self.db, "-wal")).map(|m| m.len()).unwrap_or(0);
+            if wal.saturating_sub(WAL_HEADER_SIZE as u64) / (FRAME_SIZE as u64) < u64::from(self.checkpoint_frames) {
+                return Ok(false);
+            }
+        }
         let mut inner = self.lock();
+        Self::check_page_size(&mut inner)?;
         self.observe(&mut inner, CHECKPOINT_WAIT, |inner, count| Ok(count >= self.checkpoint_frames || inner.dirty))
     }
 

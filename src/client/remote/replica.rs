@@ -50,8 +50,8 @@ pub fn replica_error(ep: &Endpoint, probe: Result<Probe, RemoteError>) -> Remote
             "REPLICATION_NOT_SUPPORTED",
             format!(
                 "The sync server at {url} does not offer libSQL replication (HTTP {status} to the replication handshake). \
-                 Embedded replicas need a sqld or Turso primary; a plain Hrana server such as `astro-db serve` can be \
-                 used directly as a remote URL instead of as syncUrl."
+                 Embedded replicas need a sqld or Turso primary (`astro-db serve` only serves `offline: true` \
+                 replicas); a plain Hrana server can be used directly as a remote URL instead of as syncUrl."
             ),
         ),
         Ok(Probe::Replicates) => RemoteError::fatal(
