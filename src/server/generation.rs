@@ -35,6 +35,7 @@ const READ_WAIT: Duration = Duration::from_secs(5);
 /// A checkpoint blocks every writer of the server: it gives up early and retries later.
 const CHECKPOINT_WAIT: Duration = Duration::from_millis(200);
 const CHECKPOINT_BUSY_MS: u32 = 2_000;
+const CHECKPOINT_BACKOFF: Duration = Duration::from_secs(2);
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SyncError {
@@ -68,6 +69,10 @@ struct Persisted {
     /// Hex of the 8 salt bytes every frame of the generation carries; `null` until the
     /// generation has a frame.
     salts: Option<String>,
+    /// Size and modification time (ns since the epoch) of the database file at the generation's
+    /// start: a checkpoint by someone else while the server was down shows up here.
+    #[serde(default)]
+    file: Option<(u64, u64)>,
 }
 
 type Salts = [u8; 8];
@@ -97,13 +102,17 @@ struct Inner {
     /// Size and modification time of the database file when the generation began, to notice
     /// a checkpoint run by someone else that did not restart the WAL (`PRAGMA wal_checkpoint`).
     stamp: Option<Stamp>,
+    /// After a checkpoint found the database busy: it waited with every writer held back, so
+    /// the next try waits a little.
+    retry_at: Option<Instant>,
 }
 
-type Stamp = (u64, SystemTime);
+type Stamp = (u64, u64);
 
 fn stamp(path: &Path) -> Option<Stamp> {
     let m = fs::metadata(path).ok()?;
-    Some((m.len(), m.modified().ok()?))
+    let modified = m.modified().ok()?.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    Some((m.len(), u64::try_from(modified.as_nanos()).ok()?))
 }
 
 // SAFETY: libSQL is built with SQLITE_THREADSAFE=1; the connection is only used under the
@@ -128,7 +137,7 @@ impl Generations {
             db: PathBuf::from(db),
             checkpoint_frames: checkpoint_frames.max(1),
             gate,
-            inner: Mutex::new(Inner { conn, generation: 1, salts: None, dirty: false, stamp: stamp(Path::new(db)) }),
+            inner: Mutex::new(Inner { conn, generation: 1, salts: None, dirty: false, stamp: stamp(Path::new(db)), retry_at: None }),
         };
         let state = this.state_path();
         match fs::read(&state) {
@@ -141,6 +150,7 @@ impl Generations {
                 let mut inner = this.lock();
                 inner.generation = p.generation.max(1);
                 inner.salts = salts;
+                inner.dirty = p.file.is_some() && p.file != inner.stamp;
                 drop(inner);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -177,7 +187,7 @@ impl Generations {
     }
 
     fn persist(&self, inner: &Inner) -> Result<(), SyncError> {
-        let p = Persisted { generation: inner.generation, salts: inner.salts.as_ref().map(hex) };
+        let p = Persisted { generation: inner.generation, salts: inner.salts.as_ref().map(hex), file: inner.stamp };
         let bytes = serde_json::to_vec(&p).map_err(|e| SyncError::Internal(e.to_string()))?;
         let path = self.state_path();
         let tmp = suffixed(&path, ".tmp");
@@ -355,13 +365,21 @@ impl Generations {
             }
             Checkpoint::Busy => {
                 inner.dirty = true;
+                inner.retry_at = Some(Instant::now() + CHECKPOINT_BACKOFF);
                 Ok(false)
             }
         }
     }
 
     fn due(&self) -> Result<bool, SyncError> {
-        if !self.lock().dirty {
+        let (dirty, retry_at) = {
+            let inner = self.lock();
+            (inner.dirty, inner.retry_at)
+        };
+        if retry_at.is_some_and(|at| Instant::now() < at) {
+            return Ok(false);
+        }
+        if !dirty {
             // The file holds at least the committed frames (maybe more: uncommitted ones, or
             // leftovers of a restarted WAL), so its size says when counting is worth it; an idle
             // server then does nothing every tick.
@@ -512,6 +530,15 @@ mod tests {
         assert_eq!(g.current().unwrap(), 2);
         assert_eq!(g.frames(1, 1, 1000).unwrap(), frames);
         assert!(g.export(2).is_ok());
+        // Also while the server is down.
+        insert(&mut w, 2);
+        drop(g);
+        std::thread::sleep(Duration::from_millis(20));
+        other.execute_script("PRAGMA wal_checkpoint(PASSIVE)").unwrap();
+        let g = gens(&path, 1000);
+        assert!(matches!(g.export(2), Err(SyncError::Unavailable(_))));
+        assert!(g.maybe_checkpoint().unwrap());
+        assert!(g.export(3).is_ok());
     }
 
     #[test]
@@ -567,6 +594,8 @@ mod tests {
         assert!(matches!(g.export(1), Err(SyncError::Unavailable(_))));
         assert!(!g.frames(1, 1, 2).unwrap().is_empty());
         reader.execute_script("COMMIT").unwrap();
+        assert!(!g.maybe_checkpoint().unwrap(), "retried before the backoff");
+        std::thread::sleep(CHECKPOINT_BACKOFF);
         assert!(g.maybe_checkpoint().unwrap());
         assert_eq!(g.current().unwrap(), 2);
         assert!(g.export(2).is_ok());
