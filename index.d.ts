@@ -312,4 +312,9 @@ export interface StartServerOptions {
    * Without it the server accepts every request.
    */
   authJwtKey?: string
+  /**
+   * WAL frames after which the server checkpoints and starts a new generation for libSQL
+   * embedded replicas (`/sync`); default 4000 (about 16 MiB of WAL).
+   */
+  syncCheckpointFrames?: number
 }

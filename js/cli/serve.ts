@@ -3,15 +3,19 @@ import { readFileSync } from "node:fs";
 import { serve } from "../server/index.js";
 
 export const SERVE_HELP = `Usage: astro-db serve [--db <file>] [--port 8080] [--host 127.0.0.1] [--auth-jwt-key-file <pem>]
+                      [--sync-checkpoint-frames 4000]
 
 Serves a libSQL database file over the Hrana protocol (HTTP and WebSocket), like sqld,
-so --remote, push and execute can be rehearsed locally.
+so --remote, push and execute can be rehearsed locally. libSQL embedded replicas
+(syncUrl, offline: true) can pull from it; writes go through Hrana.
 
 Options:
   --db <file>                  database file (default: .astro/serve.db, created if missing)
   --port <n>                   TCP port (default: 8080; 0 picks a free one)
   --host <addr>                interface (default: 127.0.0.1)
   --auth-jwt-key-file <pem>    Ed25519 public key: requests need a JWT signed by its private key
+  --sync-checkpoint-frames <n> WAL frames after which the server checkpoints and replicas move to
+                               a new generation (default: 4000, about 16 MiB)
   -h, --help                   this help
 `;
 
@@ -20,6 +24,7 @@ interface Parsed {
   port: number;
   host: string;
   keyFile?: string;
+  syncCheckpointFrames?: number;
   help: boolean;
 }
 
@@ -54,6 +59,15 @@ export function parseServeArgs(argv: string[]): Parsed {
       case "--auth-jwt-key-file":
         out.keyFile = value();
         break;
+      case "--sync-checkpoint-frames": {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 0xffffffff) {
+          throw new Error(`--sync-checkpoint-frames must be a whole number of frames from 1, not ${JSON.stringify(v)}`);
+        }
+        out.syncCheckpointFrames = n;
+        break;
+      }
       default:
         throw new Error(`unknown option ${JSON.stringify(arg)}`);
     }
@@ -88,7 +102,14 @@ export async function runServe(argv: string[]): Promise<number> {
     mkdirSync(".astro", { recursive: true });
   }
   try {
-    const server = await serve({ db: args.db, port: args.port, host: args.host, authJwtKey, handleSignals: false });
+    const server = await serve({
+      db: args.db,
+      port: args.port,
+      host: args.host,
+      authJwtKey,
+      syncCheckpointFrames: args.syncCheckpointFrames,
+      handleSignals: false,
+    });
     // Resolve only when a signal closes the server: the CLI's exit code comes from here.
     return await new Promise<number>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {

@@ -11,6 +11,11 @@ export interface ServeOptions {
   host?: string;
   /** Ed25519 public key (PEM or raw base64) verifying JWTs; without it anyone may connect. */
   authJwtKey?: string;
+  /**
+   * WAL frames after which the server checkpoints and libSQL embedded replicas pulling from it
+   * (`syncUrl`) move to a new generation. Default 4000 (about 16 MiB of WAL).
+   */
+  syncCheckpointFrames?: number;
   /** Print the URL and warnings (default true). */
   log?: (line: string) => void;
   /** Close on SIGINT/SIGTERM (default true). */
@@ -40,6 +45,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     port: options.port ?? 8080,
     host,
     authJwtKey: options.authJwtKey,
+    syncCheckpointFrames: options.syncCheckpointFrames,
   });
   // The native server does not hold the event loop open; this timer does, until close().
   const keepAlive = setInterval(() => {}, 1 << 30);

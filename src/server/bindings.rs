@@ -22,6 +22,9 @@ pub struct StartServerOptions {
     /// Ed25519 public key verifying JWTs, as PEM (`BEGIN PUBLIC KEY`) or raw base64.
     /// Without it the server accepts every request.
     pub auth_jwt_key: Option<String>,
+    /// WAL frames after which the server checkpoints and starts a new generation for libSQL
+    /// embedded replicas (`/sync`); default 4000 (about 16 MiB of WAL).
+    pub sync_checkpoint_frames: Option<u32>,
 }
 
 /// A running Hrana server (`@libsql/client` URLs: `http://…` and `ws://…`).
@@ -68,7 +71,12 @@ impl ServerHandle {
 pub async fn start_server(options: StartServerOptions) -> Result<ServerHandle> {
     let host = options.host.unwrap_or_else(|| "127.0.0.1".into());
     let port = u16::try_from(options.port.unwrap_or(0)).map_err(|_| Error::from_reason("ASTRO_DB_SERVE: port must be 0-65535"))?;
-    let cfg = Config { db: options.db, host: host.clone(), port, auth_jwt_key: options.auth_jwt_key };
+    let sync_checkpoint_frames = match options.sync_checkpoint_frames {
+        Some(0) => return Err(Error::from_reason("ASTRO_DB_SERVE: syncCheckpointFrames must be at least 1")),
+        Some(n) => n,
+        None => super::DEFAULT_CHECKPOINT_FRAMES,
+    };
+    let cfg = Config { db: options.db, host: host.clone(), port, auth_jwt_key: options.auth_jwt_key, sync_checkpoint_frames };
     let started = AssertUnwindSafe(super::start(cfg))
         .catch_unwind()
         .await

@@ -4,7 +4,9 @@
 //! may wait up to the busy timeout for another stream's write lock, unless the busy wait is
 //! off (`pipeline::execute_quick`).
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use crate::sqlite::{ColumnValue, Connection, SqliteError, Statement};
@@ -35,17 +37,32 @@ pub struct StepEnd {
 /// One stream's database connection.
 pub struct Db {
     pub(super) conn: Connection,
+    /// Held (shared) while a statement that may write runs, so a sync checkpoint (exclusive)
+    /// sees every frame it will copy into the database file (see `generation`).
+    gate: Option<Gate>,
+    /// On the quick path (read-only, outside a transaction): nothing to hold the gate for.
+    quick: Cell<bool>,
 }
+
+/// See [`Db::gate`].
+pub type Gate = Arc<RwLock<()>>;
 
 // SAFETY: libSQL is built with SQLITE_THREADSAFE=1, so a connection may move between threads;
 // a `Db` is owned by one stream and used by one thread at a time (it moves with the stream).
 unsafe impl Send for Db {}
 
 impl Db {
+    #[cfg(test)]
     pub fn open(path: &str) -> Result<Self, SqliteError> {
+        Self::open_gated(path, None)
+    }
+
+    /// A server connection: it never checkpoints (replicas count WAL frames; see `generation`).
+    pub fn open_gated(path: &str, gate: Option<Gate>) -> Result<Self, SqliteError> {
         let conn = Connection::open(path)?;
         conn.set_busy_timeout(BUSY_TIMEOUT_MS);
-        Ok(Self { conn })
+        conn.keep_wal()?;
+        Ok(Self { conn, gate, quick: Cell::new(false) })
     }
 
     pub fn is_autocommit(&self) -> bool {
@@ -56,6 +73,7 @@ impl Db {
     /// at once with `SQLITE_BUSY`. Off only while a statement runs on an async worker.
     pub fn set_busy_wait(&self, wait: bool) {
         self.conn.set_busy_timeout(if wait { BUSY_TIMEOUT_MS } else { 0 });
+        self.quick.set(!wait);
     }
 
     /// Whether `sql` is a read-only statement (a SELECT, or a transaction-control statement,
@@ -107,6 +125,9 @@ impl Db {
     /// Runs one statement, feeding its rows to `sink` (rows are returned even when the
     /// client said `want_rows: false`, as sqld does).
     pub fn run(&mut self, sql: &str, stmt: &Stmt, sink: &mut dyn RowSink) -> Result<StepEnd, ServeError> {
+        let gate = if self.quick.get() { None } else { self.gate.clone() };
+        // A poisoned gate only means a checkpoint panicked: writing on is still safe.
+        let _held = gate.as_ref().map(|g| g.read().unwrap_or_else(|p| p.into_inner()));
         let start = Instant::now();
         let mut cached = match self.conn.acquire(sql) {
             Ok(Some(c)) => c,

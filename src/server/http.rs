@@ -1,4 +1,5 @@
-//! HTTP routes: `/v2|v3/pipeline`, `/v3/cursor`, `/health`, and the WebSocket upgrade.
+//! HTTP routes: `/v2|v3/pipeline`, `/v3/cursor`, `/health`, the WebSocket upgrade, and the
+//! replica sync routes (`sync`).
 
 use std::sync::Arc;
 
@@ -19,14 +20,14 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub type Body = Full<Bytes>;
 
-fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+pub(super) fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
-fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body> {
+pub(super) fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body> {
     match serde_json::to_vec(v) {
         Ok(b) => reply(status, "application/json", b),
         Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", format!("Could not encode response: {e}")),
@@ -46,7 +47,7 @@ fn error_response(e: ServeError) -> Response<Body> {
     }
 }
 
-fn auth_response(e: AuthError) -> Response<Body> {
+pub(super) fn auth_response(e: AuthError) -> Response<Body> {
     json(StatusCode::UNAUTHORIZED, &serde_json::json!({ "error": format!("Unauthorized: `{}`", e.message()) }))
 }
 
@@ -56,6 +57,9 @@ pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body
         return super::ws::upgrade(shared, req);
     }
     let path = req.uri().path().trim_end_matches('/').to_owned();
+    if super::sync::is_sync_path(&path) {
+        return super::sync::route(shared, req, &path).await;
+    }
     match (req.method(), path.as_str()) {
         (&Method::GET, "/health") => reply(StatusCode::OK, "text/plain", ""),
         (&Method::GET, "") => reply(StatusCode::OK, "text/plain", "Hello, this is HTTP API v2 (Hrana over HTTP)"),

@@ -11,14 +11,17 @@ mod batch;
 pub mod bindings;
 mod error;
 mod exec;
+mod generation;
 mod http;
 mod pipeline;
 mod proto;
 mod streams;
+mod sync;
 mod ws;
 mod ws_session;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +43,9 @@ pub struct Shared {
     streams: streams::Streams,
     quick: pipeline::Quick,
     auth: auth::Auth,
+    sync: Arc<generation::Generations>,
+    /// A sync checkpoint is running (they are started by a timer and must not pile up).
+    checkpointing: Arc<AtomicBool>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -50,7 +56,14 @@ pub struct Config {
     pub port: u16,
     /// Ed25519 public key (PEM or base64); `None` serves without auth.
     pub auth_jwt_key: Option<String>,
+    /// WAL frames after which the server checkpoints and starts a new replica generation.
+    pub sync_checkpoint_frames: u32,
 }
+
+pub use generation::DEFAULT_CHECKPOINT_FRAMES;
+
+/// How often the WAL size is checked against `sync_checkpoint_frames`.
+const CHECKPOINT_TICK: Duration = Duration::from_millis(250);
 
 /// A running server.
 pub struct Running {
@@ -66,16 +79,19 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         Some(k) => Some(auth::parse_public_key(k)?),
         None => None,
     };
-    let pool = streams::Pool::new(cfg.db.clone());
+    let gate = Arc::new(std::sync::RwLock::new(()));
+    let pool = streams::Pool::new(cfg.db.clone(), gate.clone());
     let mut first = pool.get().map_err(|e| format!("cannot open database {}: {e:?}", cfg.db))?;
     first.conn.execute_script("PRAGMA journal_mode=WAL").map_err(|e| format!("cannot open database {}: {e}", cfg.db))?;
     pool.put(first);
+    let sync = generation::Generations::open(&cfg.db, cfg.sync_checkpoint_frames, gate)
+        .map_err(|e| format!("cannot set up replica sync for {}: {e}", cfg.db))?;
     let listener = TcpListener::bind((cfg.host.as_str(), cfg.port))
         .await
         .map_err(|e| format!("cannot listen on {}:{}: {e}", cfg.host, cfg.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown, _) = watch::channel(false);
-    let shared = Arc::new(Shared { pool, streams: streams::Streams::default(), quick: pipeline::Quick::default(), auth: auth::Auth::new(key), shutdown });
+    let shared = Arc::new(Shared { pool, streams: streams::Streams::default(), quick: pipeline::Quick::default(), auth: auth::Auth::new(key), sync: Arc::new(sync), checkpointing: Arc::default(), shutdown });
     let accept = tokio::spawn(accept_loop(shared.clone(), listener));
     Ok(Running { addr, shared, accept })
 }
@@ -84,6 +100,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     let mut stop = shared.shutdown.subscribe();
     let mut conns = JoinSet::new();
     let mut sweep = tokio::time::interval(Duration::from_secs(1));
+    let mut checkpoint = tokio::time::interval(CHECKPOINT_TICK);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -92,6 +109,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
                 conns.spawn(serve_conn(shared.clone(), tcp));
             }
             _ = sweep.tick() => shared.streams.sweep(),
+            _ = checkpoint.tick() => start_checkpoint(&shared),
             // Reap finished connection tasks so the set stays small.
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             _ = stopped(&mut stop) => break,
@@ -102,6 +120,22 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     if drained.is_err() {
         conns.abort_all();
     }
+}
+
+/// Lets the sync bookkeeping end the generation if the WAL grew past the threshold, off the
+/// async workers (it waits for statements in flight).
+fn start_checkpoint(shared: &Arc<Shared>) {
+    if shared.checkpointing.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let sync = shared.sync.clone();
+    let flag = shared.checkpointing.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = sync.maybe_checkpoint() {
+            tracing::debug!("sync checkpoint postponed: {e:?}");
+        }
+        flag.store(false, Ordering::Release);
+    });
 }
 
 async fn serve_conn(shared: Arc<Shared>, tcp: tokio::net::TcpStream) {
@@ -141,6 +175,12 @@ impl Running {
     pub async fn close(self) {
         let _ = self.shared.shutdown.send(true);
         let _ = self.accept.await;
+        // A checkpoint still running would persist its generation after a server restarted on
+        // the same file had read it. No new one starts: the timer stopped with the accept loop.
+        let deadline = tokio::time::Instant::now() + DRAIN;
+        while self.shared.checkpointing.load(Ordering::Acquire) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         self.shared.streams.clear();
         self.shared.pool.clear();
     }

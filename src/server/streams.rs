@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::error::ServeError;
-use super::exec::{Db, Sqls};
+use super::exec::{Db, Gate, Sqls};
 
 /// An idle stream dies this long after its last request (sqld: 10 s); its transaction rolls back.
 pub const EXPIRATION: Duration = Duration::from_secs(10);
@@ -34,18 +34,19 @@ enum Slot {
 pub struct Pool {
     path: String,
     idle: Mutex<Vec<Db>>,
+    gate: Gate,
 }
 
 impl Pool {
-    pub fn new(path: String) -> Self {
-        Self { path, idle: Mutex::new(Vec::new()) }
+    pub fn new(path: String, gate: Gate) -> Self {
+        Self { path, idle: Mutex::new(Vec::new()), gate }
     }
 
     pub fn get(&self) -> Result<Db, ServeError> {
         if let Some(db) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
             return Ok(db);
         }
-        Db::open(&self.path).map_err(super::error::from_sqlite)
+        Db::open_gated(&self.path, Some(self.gate.clone())).map_err(super::error::from_sqlite)
     }
 
     /// Keeps a connection for later unless it still holds a transaction (dropping it rolls back).

@@ -74,7 +74,7 @@ impl Handle {
 }
 
 pub struct Connection {
-    db: *mut ffi::sqlite3,
+    pub(super) db: *mut ffi::sqlite3,
     cache: Cache,
 }
 
@@ -190,10 +190,6 @@ impl Connection {
         Handle(self.db)
     }
 
-    /// The raw handle, for the sibling modules that add C API calls (`cipher`, `wal`).
-    pub(super) fn raw(&self) -> *mut ffi::sqlite3 {
-        self.db
-    }
 
     pub fn changes(&self) -> i64 {
         self.handle().changes()

@@ -12,3 +12,4 @@ mod wal;
 pub use connection::{Connection, Handle};
 pub use error::{base_name as base_code_name, SqliteError};
 pub use statement::{ColumnValue, Statement};
+pub use wal::Checkpoint;

@@ -11,7 +11,7 @@ use super::meta::{self, Position};
 use crate::client::remote::endpoint::Endpoint;
 use crate::client::remote::error::RemoteError;
 use crate::client::remote::transport::{RawResponse, Transport};
-use crate::sqlite::Connection;
+use crate::sqlite::{Checkpoint, Connection};
 
 /// libSQL replicas exchange 4096-byte pages, each behind a 24-byte WAL frame header.
 const FRAME_SIZE: usize = 24 + 4096;
@@ -153,7 +153,12 @@ impl Replica {
                         }
                         // The primary moved on: this generation is complete here, so it becomes the
                         // database file, and the next generation's frames start again at 1.
-                        self.conn()?.wal_checkpoint_truncate().map_err(local)?;
+                        if self.conn()?.checkpoint_truncate().map_err(local)? != Checkpoint::Truncated {
+                            return Err(RemoteError::fatal(
+                                "SQLITE_BUSY",
+                                "The replica's file is busy (an open transaction?): it moves to the primary's next generation at the next sync",
+                            ));
+                        }
                         pos = Position { generation: pos.generation + 1, frame: 0 };
                         next = 1;
                         meta::write(&self.path, pos).map_err(invalid)?;
@@ -167,6 +172,14 @@ impl Replica {
                                 meta::info_path(&self.path)
                             ),
                         ))
+                    }
+                    StatusCode::NOT_FOUND if r.content_type.starts_with("application/json") => {
+                        return Err(invalid(format!(
+                            "The primary does not know this replica's generation {} (is it a replica of another database?): delete {} and {} to bootstrap again",
+                            pos.generation,
+                            self.path,
+                            meta::info_path(&self.path)
+                        )))
                     }
                     _ => return Err(unsupported_or_status(t, ep, &r, "/sync")),
                 }
@@ -190,14 +203,26 @@ impl Replica {
     }
 }
 
+/// One GET; a primary that is briefly busy (503, e.g. during its checkpoint) is asked again
+/// with growing pauses, as libSQL's replicas do.
 async fn get(t: &Transport, ep: &Endpoint, path: &str) -> Result<RawResponse, RemoteError> {
-    t.exchange(ep, Method::GET, path, "application/json", &[], Bytes::new()).await.map_err(|e| {
-        if e.code == "SERVER_UNREACHABLE" {
-            RemoteError::fatal("SYNC_SERVER_UNREACHABLE", format!("Cannot sync the embedded replica: {}", e.message))
-        } else {
-            e
+    let mut pause = std::time::Duration::from_millis(100);
+    let mut attempt = 0;
+    loop {
+        let r = t.exchange(ep, Method::GET, path, "application/json", &[], Bytes::new()).await.map_err(|e| {
+            if e.code == "SERVER_UNREACHABLE" {
+                RemoteError::fatal("SYNC_SERVER_UNREACHABLE", format!("Cannot sync the embedded replica: {}", e.message))
+            } else {
+                e
+            }
+        })?;
+        if r.status != StatusCode::SERVICE_UNAVAILABLE || attempt == 5 {
+            return Ok(r);
         }
-    })
+        tokio::time::sleep(pause).await;
+        pause *= 2;
+        attempt += 1;
+    }
 }
 
 /// `{"generation": N}`: the answer to a pull past the end of a generation.
