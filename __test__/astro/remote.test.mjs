@@ -148,6 +148,17 @@ test("an encrypted file: URL (encryptionKey in the query): built and served, the
   assert.ok(!wrong.output.includes("nope-wrong"), wrong.output);
 });
 
+test("an embedded replica URL (file: with syncUrl): the build reads a local copy of the server", { timeout: 120_000 }, async () => {
+  const db = await libsqlServer({ auth: true, rows: ["primary row"] });
+  const p = staticProject("remote-replica");
+  const url = `file:replica.db?syncUrl=${encodeURIComponent(db.url)}&readYourWrites=false`;
+  const r = await astro(p, ["build", "--remote"], { ASTRO_DB_REMOTE_URL: url, ASTRO_DB_APP_TOKEN: db.token });
+  assert.equal(r.code, 0, r.output);
+  assert.match(p.read("dist/index.html"), /<li class="item">primary row<\/li>/);
+  assert.ok(statSync(p.path("replica.db")).size > 0 && statSync(p.path("replica.db-info")).size > 0);
+  assert.ok(!r.output.includes(db.token));
+});
+
 test("Astro 6: astro build --remote", { timeout: 300_000 }, async () => {
   const db = await libsqlServer({ auth: true });
   const ws6 = await workspace(ASTRO6);
