@@ -299,3 +299,33 @@ test("an empty database bootstraps; a replica's local writes are refused on push
   await assert.rejects(replica.sync(), /405.*does not accept pushed frames/);
   assert.equal(await count(primary), 1);
 });
+
+test("concurrent write transactions never deadlock with the checkpoint (batches from 8 clients across generations)", async (t) => {
+  const server = await serve({ db: join(dir, "contention.db"), port: 0, syncCheckpointFrames: 16, ...quiet });
+  t.after(() => server.close());
+  const setup = createClient({ url: server.url });
+  await setup.execute("create table t (id integer primary key, v text)");
+  const started = await generation(server);
+  const clients = Array.from({ length: 8 }, () => createClient({ url: server.url }));
+  const deadline = Date.now() + 3000;
+  let rows = 0;
+  // Each batch is one transaction over several statements: a checkpoint falling between two of
+  // them must wait for the COMMIT, not block the transaction's next statement.
+  await Promise.all(
+    clients.map(async (c, k) => {
+      while (Date.now() < deadline) {
+        await c.batch(Array.from({ length: 10 }, () => ({ sql: "insert into t (v) values (?)", args: [`${k}`.repeat(2000)] })), "write");
+        rows += 10;
+      }
+    }),
+  );
+  for (const c of clients) c.close();
+  await new Promise((r) => setTimeout(r, 600));
+  assert.ok((await generation(server)) > started + 2, "too few checkpoints to exercise the gate");
+  assert.equal(await count(setup), rows);
+  const replica = replicaOf(server, "contention-replica.db");
+  t.after(() => replica.close());
+  await replica.sync();
+  assert.equal(await count(replica), rows);
+  setup.close();
+});

@@ -15,7 +15,7 @@ const BATCH = 100;
 const dir = mkdtempSync(join(tmpdir(), "astro-db-serve-bench-"));
 // The server runs as users run it, in its own process (`astro-db serve`), so that the
 // clients' JS does not compete with it for the same event loop and heap.
-const child = spawn(process.execPath, [new URL("../bin/astro-db.js", import.meta.url).pathname, "serve", "--db", join(dir, "bench.db"), "--port", "0"], {
+const child = spawn(process.execPath, [new URL("../bin/astro-db.js", import.meta.url).pathname, "serve", "--db", join(dir, "bench.db"), "--port", "0", ...(process.env.CKPT ? ["--sync-checkpoint-frames", process.env.CKPT] : [])], {
   stdio: ["ignore", "pipe", "inherit"],
 });
 const server = await new Promise((resolve, reject) => {

@@ -6,12 +6,13 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::sqlite::{ColumnValue, Connection, SqliteError, Statement};
 
 use super::error::{from_prepare, from_sqlite, ServeError};
+use super::gate::{Gate, Ticket};
 use super::proto::{Col, DescribeCol, DescribeParam, DescribeResult, Stmt, Value};
 
 /// How long a statement waits for another stream's lock before `SQLITE_BUSY`.
@@ -37,15 +38,14 @@ pub struct StepEnd {
 /// One stream's database connection.
 pub struct Db {
     pub(super) conn: Connection,
-    /// Held (shared) while a statement that may write runs, so a sync checkpoint (exclusive)
-    /// sees every frame it will copy into the database file (see `generation`).
-    gate: Option<Gate>,
+    /// Admits this connection's transactions past a sync checkpoint (see `gate`).
+    gate: Option<Arc<Gate>>,
+    /// Held from the first statement of a transaction until the connection is back in autocommit.
+    ticket: Option<Ticket>,
     /// On the quick path (read-only, outside a transaction): nothing to hold the gate for.
     quick: Cell<bool>,
 }
 
-/// See [`Db::gate`].
-pub type Gate = Arc<RwLock<()>>;
 
 // SAFETY: libSQL is built with SQLITE_THREADSAFE=1, so a connection may move between threads;
 // a `Db` is owned by one stream and used by one thread at a time (it moves with the stream).
@@ -58,11 +58,11 @@ impl Db {
     }
 
     /// A server connection: it never checkpoints (replicas count WAL frames; see `generation`).
-    pub fn open_gated(path: &str, gate: Option<Gate>) -> Result<Self, SqliteError> {
+    pub fn open_gated(path: &str, gate: Option<Arc<Gate>>) -> Result<Self, SqliteError> {
         let conn = Connection::open(path)?;
         conn.set_busy_timeout(BUSY_TIMEOUT_MS);
         conn.keep_wal()?;
-        Ok(Self { conn, gate, quick: Cell::new(false) })
+        Ok(Self { conn, gate, ticket: None, quick: Cell::new(false) })
     }
 
     pub fn is_autocommit(&self) -> bool {
@@ -125,9 +125,28 @@ impl Db {
     /// Runs one statement, feeding its rows to `sink` (rows are returned even when the
     /// client said `want_rows: false`, as sqld does).
     pub fn run(&mut self, sql: &str, stmt: &Stmt, sink: &mut dyn RowSink) -> Result<StepEnd, ServeError> {
-        let gate = if self.quick.get() { None } else { self.gate.clone() };
-        // A poisoned gate only means a checkpoint panicked: writing on is still safe.
-        let _held = gate.as_ref().map(|g| g.read().unwrap_or_else(|p| p.into_inner()));
+        self.admit();
+        let out = self.run_admitted(sql, stmt, sink);
+        self.settle();
+        out
+    }
+
+    /// Takes a ticket for the transaction this statement starts or runs in (none on the quick
+    /// path: a read outside a transaction writes no frame).
+    fn admit(&mut self) {
+        if self.ticket.is_none() && !self.quick.get() {
+            self.ticket = self.gate.as_ref().map(|g| g.enter());
+        }
+    }
+
+    /// Gives the ticket back once no transaction is open.
+    fn settle(&mut self) {
+        if self.conn.is_autocommit() {
+            self.ticket = None;
+        }
+    }
+
+    fn run_admitted(&mut self, sql: &str, stmt: &Stmt, sink: &mut dyn RowSink) -> Result<StepEnd, ServeError> {
         let start = Instant::now();
         let mut cached = match self.conn.acquire(sql) {
             Ok(Some(c)) => c,
@@ -172,13 +191,16 @@ impl Db {
             // sqld checks the whole program before running any of it.
             self.each_statement(sql, |s| if s.is_readonly() { Ok(()) } else { Err(ServeError::read_only()) }, false)?;
         }
-        self.each_statement(sql, |s| loop {
+        self.admit();
+        let out = self.each_statement(sql, |s| loop {
             match s.step() {
                 Ok(true) => continue,
                 Ok(false) => return Ok(()),
                 Err(e) => return Err(from_sqlite(e)),
             }
-        }, true)
+        }, true);
+        self.settle();
+        out
     }
 
     fn each_statement(

@@ -12,12 +12,12 @@
 use std::fs;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::sqlite::{Checkpoint, Connection, SqliteError};
 
-use super::exec::Gate;
+use super::gate::Gate;
 
 /// The only page size libSQL replicas accept.
 pub const PAGE_SIZE: usize = 4096;
@@ -123,13 +123,13 @@ unsafe impl Send for Inner {}
 pub struct Generations {
     db: PathBuf,
     checkpoint_frames: u32,
-    gate: Gate,
+    gate: Arc<Gate>,
     inner: Mutex<Inner>,
 }
 
 impl Generations {
     /// Loads (or starts) the bookkeeping of `db`, which must already be in WAL mode.
-    pub fn open(db: &str, checkpoint_frames: u32, gate: Gate) -> Result<Self, String> {
+    pub fn open(db: &str, checkpoint_frames: u32, gate: Arc<Gate>) -> Result<Self, String> {
         let conn = Connection::open(db).map_err(|e| e.to_string())?;
         conn.set_busy_timeout(CHECKPOINT_BUSY_MS);
         conn.keep_wal().map_err(|e| e.to_string())?;
@@ -342,9 +342,12 @@ impl Generations {
         if !self.due()? {
             return Ok(false);
         }
-        // No server statement runs while we copy and checkpoint: a frame committed between the
+        // No server transaction runs while we copy and checkpoint: a frame committed between the
         // copy and the checkpoint would reach the database file without reaching the archive.
-        let _writers = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        let Some(_writers) = self.gate.close(CHECKPOINT_WAIT) else {
+            self.lock().retry_at = Some(Instant::now() + CHECKPOINT_BACKOFF);
+            return Ok(false);
+        };
         let mut inner = self.lock();
         let archived = self.observe(&mut inner, CHECKPOINT_WAIT, |inner, count| {
             if count < self.checkpoint_frames && !inner.dirty {
@@ -441,7 +444,7 @@ fn suffixed(path: &Path, suffix: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, RwLock};
+
 
     fn temp_db(name: &str) -> String {
         let dir = std::env::temp_dir().join(format!("astro-db-gen-{name}-{}", std::process::id()));
@@ -459,7 +462,7 @@ mod tests {
     }
 
     fn gens(path: &str, frames: u32) -> Generations {
-        Generations::open(path, frames, Arc::new(RwLock::new(()))).unwrap()
+        Generations::open(path, frames, Gate::new()).unwrap()
     }
 
     fn insert(c: &mut Connection, n: usize) {
@@ -636,15 +639,15 @@ mod tests {
     fn every_generation_starts_where_the_archived_one_ends_under_concurrent_writes() {
         let path = temp_db("concurrent");
         drop(writer(&path));
-        let gate: Gate = Arc::new(RwLock::new(()));
-        let g = Generations::open(&path, 12, gate.clone()).unwrap();
+        let gate = Gate::new();
+        let g = Generations::open(&path, 12, Arc::clone(&gate)).unwrap();
         let db = path.clone();
         let writer = std::thread::spawn(move || {
             let mut w = writer(&db);
             for i in 0..400 {
                 {
-                    // What `Db::run` does around every statement off the quick path.
-                    let _held = gate.read().unwrap();
+                    // What `Db` does around each transaction off the quick path.
+                    let _ticket = gate.enter();
                     w.execute_script(&format!("INSERT INTO t VALUES (randomblob(1500) || {i}); DELETE FROM t WHERE rowid % 7 = 0")).unwrap();
                 }
                 std::thread::sleep(Duration::from_micros(300));

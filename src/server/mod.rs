@@ -11,6 +11,7 @@ mod batch;
 pub mod bindings;
 mod error;
 mod exec;
+mod gate;
 mod generation;
 mod http;
 mod pipeline;
@@ -79,7 +80,7 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         Some(k) => Some(auth::parse_public_key(k)?),
         None => None,
     };
-    let gate = Arc::new(std::sync::RwLock::new(()));
+    let gate = gate::Gate::new();
     let pool = streams::Pool::new(cfg.db.clone(), gate.clone());
     let mut first = pool.get().map_err(|e| format!("cannot open database {}: {e:?}", cfg.db))?;
     first.conn.execute_script("PRAGMA journal_mode=WAL").map_err(|e| format!("cannot open database {}: {e}", cfg.db))?;

@@ -1,11 +1,12 @@
 //! HTTP streams kept between requests, addressed by batons, and the connection pool.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::ServeError;
-use super::exec::{Db, Gate, Sqls};
+use super::exec::{Db, Sqls};
+use super::gate::Gate;
 
 /// An idle stream dies this long after its last request (sqld: 10 s); its transaction rolls back.
 pub const EXPIRATION: Duration = Duration::from_secs(10);
@@ -34,11 +35,11 @@ enum Slot {
 pub struct Pool {
     path: String,
     idle: Mutex<Vec<Db>>,
-    gate: Gate,
+    gate: Arc<Gate>,
 }
 
 impl Pool {
-    pub fn new(path: String, gate: Gate) -> Self {
+    pub fn new(path: String, gate: Arc<Gate>) -> Self {
         Self { path, idle: Mutex::new(Vec::new()), gate }
     }
 
