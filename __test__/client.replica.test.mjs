@@ -51,6 +51,16 @@ test("bootstraps from the primary and reads locally, even with the primary gone"
   await p.server.close();
   assert.deepEqual(await names(replica), ["row 1", "row 2", "row 3"]);
   replica.close();
+  // Reopened while the primary is down: reads still work; sync and writes say why they cannot.
+  const offline = createClient({ url: `file:${path}`, syncUrl: p.server.url });
+  assert.deepEqual(await names(offline), ["row 1", "row 2", "row 3"]);
+  await assert.rejects(offline.sync(), (e) => e.code === "SYNC_SERVER_UNREACHABLE");
+  await assert.rejects(offline.execute("INSERT INTO item (id, name) VALUES (99, 'x')"), (e) => e.code === "SERVER_UNREACHABLE");
+  offline.close();
+  // A replica that never bootstrapped has nothing to read: the first call reports the sync failure.
+  const never = createClient({ url: `file:${join(dir, "never.db")}`, syncUrl: p.server.url });
+  await assert.rejects(never.execute("SELECT 1"), (e) => e.code === "SYNC_SERVER_UNREACHABLE");
+  never.close();
 });
 
 test("writes go through to the primary; readYourWrites shows them at once, otherwise after sync()", async () => {
@@ -123,9 +133,18 @@ test("a replica behind the primary's checkpoints catches up across generations",
   const p = await primary({ syncCheckpointFrames: 8 });
   const replica = createClient({ url: `file:${join(dir, "gens.db")}`, syncUrl: p.server.url, readYourWrites: false });
   assert.equal((await names(replica)).length, 3);
-  for (let i = 100; i < 160; i++) await p.client.execute({ sql: "INSERT INTO item (id, name) VALUES (?, ?)", args: [i, "x".repeat(3000)] });
+  const generation = async () => (await (await fetch(`${p.server.url}/info`)).json()).current_generation;
+  const first = await generation();
+  // The server checkpoints on a 250 ms tick; two generations ending while the replica waits
+  // means it must read the first from an archive, then move through both.
+  let id = 100;
+  while ((await generation()) < first + 2) {
+    for (let i = 0; i < 6; i++) await p.client.execute({ sql: "INSERT INTO item (id, name) VALUES (?, ?)", args: [id++, "x".repeat(3000)] });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(id < 2000, "the primary never checkpointed");
+  }
   await replica.sync();
-  assert.equal((await replica.execute("SELECT count(*) AS n FROM item")).rows[0].n, 63);
+  assert.equal((await replica.execute("SELECT count(*) AS n FROM item")).rows[0].n, 3 + id - 100);
   assert.equal((await replica.execute("PRAGMA integrity_check")).rows[0][0], "ok");
   replica.close();
 });

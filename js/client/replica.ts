@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NativeReplica } from "../../index.js";
@@ -63,7 +63,15 @@ export class ReplicaClient implements Client {
       concurrency: target.concurrency,
     });
     const local: LocalTarget = { kind: "file", path, intMode: target.intMode, concurrency: target.concurrency, timeout: target.timeout };
-    this.#ready = this.#pull().then(() => (this.#local = new LocalClient(local)));
+    // A replica bootstrapped earlier reads on while the primary is unreachable; the failed
+    // sync shows again at the next write or sync().
+    const bootstrapped = existsSync(path) && existsSync(`${path}-info`);
+    this.#ready = this.#pull()
+      .catch((e) => {
+        if (!bootstrapped) throw e;
+        return undefined;
+      })
+      .then(() => (this.#local = new LocalClient(local)));
     // An unobserved failure of the first sync is reported by the first call instead.
     this.#ready.catch(() => {});
     if (replica.syncInterval) {
