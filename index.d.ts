@@ -118,6 +118,12 @@ export declare class NativeReplica {
    * `REPLICA_INVALID`, `REPLICA_TOO_OLD`, an HTTP status error, …).
    */
   sync(): Promise<[number | null, number] | Error>
+  /**
+   * Forgets the local copy (database file, its WAL and the `-info` metadata) so that the
+   * next `sync()` downloads it again; for a replica the primary can no longer bring up to
+   * date. The caller closes its own connections to the file first.
+   */
+  reset(): void
   /** Drops idle connections and the frame writer's database handle once no sync is running. */
   close(): void
 }

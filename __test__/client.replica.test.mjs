@@ -149,6 +149,29 @@ test("a replica behind the primary's checkpoints catches up across generations",
   replica.close();
 });
 
+test("a replica left behind the primary's archives downloads it again by itself", async () => {
+  const p = await primary({ syncCheckpointFrames: 8 });
+  const replica = createClient({ url: `file:${join(dir, "stale.db")}`, syncUrl: p.server.url, readYourWrites: false });
+  assert.equal((await names(replica)).length, 3);
+  const generation = async () => (await (await fetch(`${p.server.url}/info`)).json()).current_generation;
+  const first = await generation();
+  let id = 200;
+  // The server keeps two archived generations: four ends put the replica's out of reach.
+  while ((await generation()) < first + 4) {
+    for (let i = 0; i < 6; i++) await p.client.execute({ sql: "INSERT INTO item (id, name) VALUES (?, ?)", args: [id++, "y".repeat(3000)] });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(id < 3000, "the primary never checkpointed");
+  }
+  // The frames the replica lacks are gone from the server: only a new download can bring it up to date.
+  assert.ok(!existsSync(`${p.db}-gen-${first}.wal`), "the replica's generation is still archived");
+  await replica.sync();
+  assert.equal((await replica.execute("SELECT count(*) AS n FROM item")).rows[0].n, 3 + id - 200);
+  await p.client.execute("INSERT INTO item (id, name) VALUES (9999, 'after')");
+  await replica.sync();
+  assert.equal((await names(replica)).at(-1), "after");
+  replica.close();
+});
+
 test("memory replicas live in a temporary file; tokens are sent and never shown", async () => {
   const p = await primary({ auth: true });
   const replica = createClient({ url: ":memory:", syncUrl: p.server.url, authToken: p.token });

@@ -26,6 +26,8 @@ export class ReplicaClient implements Client {
   #local: LocalClient | undefined;
   /** The first sync (which may download the file); every call waits for it. */
   #ready: Promise<LocalClient>;
+  /** Where the local reads go (the replica's file). */
+  #localTarget: LocalTarget;
   #syncing: Promise<Replicated | undefined> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #tempDir: string | undefined;
@@ -63,6 +65,7 @@ export class ReplicaClient implements Client {
       concurrency: target.concurrency,
     });
     const local: LocalTarget = { kind: "file", path, intMode: target.intMode, concurrency: target.concurrency, timeout: target.timeout };
+    this.#localTarget = local;
     // A replica bootstrapped earlier reads on while the primary is unreachable; the failed
     // sync shows again at the next write or sync().
     const bootstrapped = existsSync(path) && existsSync(`${path}-info`);
@@ -86,7 +89,8 @@ export class ReplicaClient implements Client {
 
   async #localClient(): Promise<LocalClient> {
     if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
-    return this.#ready;
+    await this.#ready;
+    return this.#local ?? this.#ready;
   }
 
   /** One pull at a time; a call while one runs waits for it and then pulls again. */
@@ -95,12 +99,27 @@ export class ReplicaClient implements Client {
     const next = previous
       .catch(() => undefined)
       .then(async () => {
-        const out = await this.#native.sync();
+        let out = await this.#native.sync();
+        if (out instanceof Error && (out as { code?: string }).code === "REPLICA_TOO_OLD") out = await this.#rebootstrap();
         if (out instanceof Error) throw fromNative(out);
         return out[0] === null ? undefined : { frame_no: out[0], frames_synced: out[1] };
       });
     this.#syncing = next;
     return next;
+  }
+
+  /**
+   * The primary no longer has the frames this replica lacks: the file is only a copy of the
+   * primary, so it is downloaded again (local connections are closed around the swap).
+   */
+  async #rebootstrap(): ReturnType<NativeReplica["sync"]> {
+    const hadLocal = this.#local !== undefined;
+    this.#local?.close();
+    this.#local = undefined;
+    this.#native.reset();
+    const out = await this.#native.sync();
+    if (hadLocal) this.#local = new LocalClient(this.#localTarget);
+    return out;
   }
 
   async #afterWrite<T>(result: T): Promise<T> {

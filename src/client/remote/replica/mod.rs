@@ -73,6 +73,18 @@ impl NativeReplica {
         )
     }
 
+    /// Forgets the local copy (database file, its WAL and the `-info` metadata) so that the
+    /// next `sync()` downloads it again; for a replica the primary can no longer bring up to
+    /// date. The caller closes its own connections to the file first.
+    #[napi(catch_unwind)]
+    pub fn reset(&self, env: Env) -> Result<()> {
+        let outcome = match self.replica.try_lock() {
+            Ok(mut r) => r.reset(),
+            Err(_) => Err("a sync is running".to_owned()),
+        };
+        outcome.map_err(|m| Failure::Coded { code: "REPLICA_INVALID".into(), message: format!("Cannot reset the replica: {m}") }.throw(Js::new(env.raw()), None))
+    }
+
     /// Drops idle connections and the frame writer's database handle once no sync is running.
     #[napi(catch_unwind)]
     pub fn close(&self) {

@@ -197,6 +197,22 @@ impl Replica {
         Ok(Synced { frame_no: (pos.frame > 0).then_some(pos.frame), frames_synced: applied })
     }
 
+    /// Deletes the local copy and its metadata; the next sync bootstraps.
+    pub fn reset(&mut self) -> Result<(), String> {
+        self.conn = None;
+        self.pos = None;
+        // The metadata goes last: a crash half-way leaves it, and its error says to delete it.
+        for suffix in ["-wal", "-shm", "", "-info"] {
+            let file = format!("{}{suffix}", self.path);
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("cannot delete {file}: {e}")),
+            }
+        }
+        Ok(())
+    }
+
     /// Lets go of the file (the JS side deletes a temporary replica afterwards).
     pub fn close(&mut self) {
         self.conn = None;
