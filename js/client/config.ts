@@ -1,8 +1,8 @@
 import { LibsqlError } from "./errors.js";
 import { redact } from "./redact.js";
+import type { Config, IntMode } from "./types.js";
 
 export { redact };
-import type { Config, IntMode } from "./types.js";
 
 /** Where a client points, after the URL and options are checked. */
 export type Target =

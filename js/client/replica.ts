@@ -5,11 +5,10 @@ import { NativeReplica } from "../../index.js";
 import type { LocalTarget, ReplicaOptions } from "./config.js";
 import { LibsqlError, fromNative } from "./errors.js";
 import { LocalClient } from "./local.js";
+import type { Stmt } from "./native.js";
 import { RemoteClient } from "./remote.js";
 import type { ResultSet } from "./result.js";
 import type { Client, InArgs, InStatement, Replicated, Transaction, TransactionMode } from "./types.js";
-
-type Stmt = InStatement | [string, InArgs?];
 
 /**
  * An embedded replica (a local `url` with `syncUrl`): reads run on the local file, writes go
@@ -130,7 +129,7 @@ export class ReplicaClient implements Client {
   async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const local = await this.#localClient();
     if (local.readsOnly([stmt])) return local.execute(stmt, args);
-    return this.#afterWrite(await this.#primary.execute(stmt as any, args));
+    return this.#afterWrite(await this.#primary.execute(stmt, args));
   }
 
   async batch(stmts: Stmt[], mode: TransactionMode = "deferred"): Promise<ResultSet[]> {
