@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { startServe } from "./serve-process.mjs";
 import { createClient as reference } from "@libsql/client";
 import { createClient as ours } from "@astrojs/db/client";
 
@@ -13,18 +13,8 @@ const secondsArg = process.argv.indexOf("--seconds");
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
 
 const dir = mkdtempSync(join(tmpdir(), "astro-db-remote-bench-"));
-const child = spawn(process.execPath, [new URL("../bin/astro-db.js", import.meta.url).pathname, "serve", "--db", join(dir, "bench.db"), "--port", "0"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const url = await new Promise((resolve, reject) => {
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]);
-  });
-  child.on("exit", (code) => reject(new Error(`astro-db serve exited with ${code}: ${out}`)));
-});
+const server = await startServe(join(dir, "bench.db"));
+const { url } = server;
 
 /** Runs `op` repeatedly (`inFlight` at a time) for SECONDS; returns ops per second. */
 async function rate(op, inFlight = 1) {
@@ -71,6 +61,6 @@ for (const [name, spec] of Object.entries(cases)) {
   const ratio = out.ours / out["@libsql/client"];
   console.log(`${name.padEnd(38)} @libsql/client ${out["@libsql/client"].toFixed(0).padStart(7)}/s   ours ${out.ours.toFixed(0).padStart(7)}/s   ${ratio.toFixed(2)}x`);
 }
-child.kill("SIGTERM");
+await server.close();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

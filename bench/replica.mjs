@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { startServe } from "./serve-process.mjs";
 import { createClient as reference } from "@libsql/client";
 import { createClient as ours } from "@astrojs/db/client";
 
@@ -15,18 +15,8 @@ const READS = 2000;
 const ROWS = 1000;
 
 const dir = mkdtempSync(join(tmpdir(), "astro-db-replica-bench-"));
-const child = spawn(process.execPath, [new URL("../bin/astro-db.js", import.meta.url).pathname, "serve", "--db", join(dir, "primary.db"), "--port", "0"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const url = await new Promise((resolve, reject) => {
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]);
-  });
-  child.on("exit", (code) => reject(new Error(`astro-db serve exited with ${code}: ${out}`)));
-});
+const server = await startServe(join(dir, "primary.db"));
+const { url } = server;
 
 const primary = ours({ url });
 await primary.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)");
@@ -59,7 +49,7 @@ for (let r = 0; r < ROUNDS; r++) {
   replica.close();
 }
 primary.close();
-child.kill();
+await server.close();
 rmSync(dir, { recursive: true, force: true });
 
 const m = { remote: median(remote), theirs: median(theirReplica), ours: median(ourReplica) };

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { startServe } from "./serve-process.mjs";
 import { createClient } from "@libsql/client";
 
 const secondsArg = process.argv.indexOf("--seconds");
@@ -13,20 +13,7 @@ const ROWS = 10_000;
 const BATCH = 100;
 
 const dir = mkdtempSync(join(tmpdir(), "astro-db-serve-bench-"));
-// The server runs as users run it, in its own process (`astro-db serve`), so that the
-// clients' JS does not compete with it for the same event loop and heap.
-const child = spawn(process.execPath, [new URL("../bin/astro-db.js", import.meta.url).pathname, "serve", "--db", join(dir, "bench.db"), "--port", "0", ...(process.env.CKPT ? ["--sync-checkpoint-frames", process.env.CKPT] : [])], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const server = await new Promise((resolve, reject) => {
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) resolve({ url: m[1], close: async () => child.kill("SIGTERM") });
-  });
-  child.on("exit", (code) => reject(new Error(`astro-db serve exited with ${code}: ${out}`)));
-});
+const server = await startServe(join(dir, "bench.db"), process.env.CKPT ? ["--sync-checkpoint-frames", process.env.CKPT] : []);
 
 async function run(label, clients, op) {
   const cs = Array.from({ length: clients }, () => createClient({ url: server.url }));
