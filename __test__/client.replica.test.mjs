@@ -12,6 +12,7 @@ import { createClient as createLibsqlClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { sqliteTable, integer, text } from "drizzle-orm/sqlite-core";
 import { serve, createAuthToken, generateKeyPair } from "../dist/server/index.js";
+import { serverGeneration } from "./helpers.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "astro-db-replica-"));
 const servers = [];
@@ -31,6 +32,21 @@ async function primary({ auth = false, rows = 3, ...options } = {}) {
   await client.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
   for (let i = 1; i <= rows; i++) await client.execute({ sql: "INSERT INTO item (id, name) VALUES (?, ?)", args: [i, `row ${i}`] });
   return { server, token, client, db };
+}
+
+/**
+ * Inserts page-sized rows (ids from `from`) until `ends` generations have ended since the call
+ * (the server checkpoints on a 250 ms tick); returns the generation it started in and the rows written.
+ */
+async function writeThroughGenerations(p, ends, from, maxRows) {
+  const first = await serverGeneration(p.server);
+  let id = from;
+  while ((await serverGeneration(p.server)) < first + ends) {
+    for (let i = 0; i < 6; i++) await p.client.execute({ sql: "INSERT INTO item (id, name) VALUES (?, ?)", args: [id++, "x".repeat(3000)] });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(id - from < maxRows, "the primary never checkpointed");
+  }
+  return { first, written: id - from };
 }
 
 const names = async (c) => (await c.execute("SELECT name FROM item ORDER BY id")).rows.map((r) => r.name);
@@ -133,18 +149,11 @@ test("a replica behind the primary's checkpoints catches up across generations",
   const p = await primary({ syncCheckpointFrames: 8 });
   const replica = createClient({ url: `file:${join(dir, "gens.db")}`, syncUrl: p.server.url, readYourWrites: false });
   assert.equal((await names(replica)).length, 3);
-  const generation = async () => (await (await fetch(`${p.server.url}/info`)).json()).current_generation;
-  const first = await generation();
-  // The server checkpoints on a 250 ms tick; two generations ending while the replica waits
-  // means it must read the first from an archive, then move through both.
-  let id = 100;
-  while ((await generation()) < first + 2) {
-    for (let i = 0; i < 6; i++) await p.client.execute({ sql: "INSERT INTO item (id, name) VALUES (?, ?)", args: [id++, "x".repeat(3000)] });
-    await new Promise((r) => setTimeout(r, 100));
-    assert.ok(id < 2000, "the primary never checkpointed");
-  }
+  // Two generations ending while the replica waits: it must read the first from an archive,
+  // then move through both.
+  const { written } = await writeThroughGenerations(p, 2, 100, 1900);
   await replica.sync();
-  assert.equal((await replica.execute("SELECT count(*) AS n FROM item")).rows[0].n, 3 + id - 100);
+  assert.equal((await replica.execute("SELECT count(*) AS n FROM item")).rows[0].n, 3 + written);
   assert.equal((await replica.execute("PRAGMA integrity_check")).rows[0][0], "ok");
   replica.close();
 });
@@ -153,19 +162,12 @@ test("a replica left behind the primary's archives downloads it again by itself"
   const p = await primary({ syncCheckpointFrames: 8 });
   const replica = createClient({ url: `file:${join(dir, "stale.db")}`, syncUrl: p.server.url, readYourWrites: false });
   assert.equal((await names(replica)).length, 3);
-  const generation = async () => (await (await fetch(`${p.server.url}/info`)).json()).current_generation;
-  const first = await generation();
-  let id = 200;
   // The server keeps two archived generations: four ends put the replica's out of reach.
-  while ((await generation()) < first + 4) {
-    for (let i = 0; i < 6; i++) await p.client.execute({ sql: "INSERT INTO item (id, name) VALUES (?, ?)", args: [id++, "y".repeat(3000)] });
-    await new Promise((r) => setTimeout(r, 100));
-    assert.ok(id < 3000, "the primary never checkpointed");
-  }
+  const { first, written } = await writeThroughGenerations(p, 4, 200, 2800);
   // The frames the replica lacks are gone from the server: only a new download can bring it up to date.
   assert.ok(!existsSync(`${p.db}-gen-${first}.wal`), "the replica's generation is still archived");
   await replica.sync();
-  assert.equal((await replica.execute("SELECT count(*) AS n FROM item")).rows[0].n, 3 + id - 200);
+  assert.equal((await replica.execute("SELECT count(*) AS n FROM item")).rows[0].n, 3 + written);
   await p.client.execute("INSERT INTO item (id, name) VALUES (9999, 'after')");
   await replica.sync();
   assert.equal((await names(replica)).at(-1), "after");

@@ -1,4 +1,5 @@
 // Shared helpers for the JS tests.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,4 +61,11 @@ export async function outcome(fn) {
   } catch (e) {
     return { error: describeError(e) };
   }
+}
+
+/** The replica generation `astro-db serve` is in (its `/info`), checking the answer is 200. */
+export async function serverGeneration(server, headers = {}) {
+  const r = await fetch(`${server.url}/info`, { headers });
+  assert.equal(r.status, 200, await r.clone().text());
+  return (await r.json()).current_generation;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { createClient } from "@libsql/client";
 import { serve, createAuthToken, generateKeyPair } from "../dist/server/index.js";
 import { parseServeArgs } from "../dist/cli/serve.js";
+import { serverGeneration } from "./helpers.mjs";
 
 const quiet = { log: () => {}, handleSignals: false };
 let dir;
@@ -22,11 +23,6 @@ const replicaOf = (server, name, extra = {}) =>
 
 const count = async (c, table = "t") => Number((await c.execute(`select count(*) as n from ${table}`)).rows[0].n);
 
-const generation = async (server, headers = {}) => {
-  const r = await fetch(`${server.url}/info`, { headers });
-  assert.equal(r.status, 200, await r.clone().text());
-  return (await r.json()).current_generation;
-};
 
 /** Lets a pending checkpoint run (the server checks every 250 ms), then brings `replica` up to date. */
 async function settle(server, replica) {
@@ -41,7 +37,7 @@ async function settle(server, replica) {
  */
 async function writeUntilGeneration(server, primary, target, table = "t") {
   let written = 0;
-  while ((await generation(server)) < target) {
+  while ((await serverGeneration(server)) < target) {
     for (let i = 0; i < 10; i++) {
       await primary.execute({ sql: `insert into ${table} (v) values (?)`, args: ["x".repeat(3000)] });
     }
@@ -84,7 +80,7 @@ test("a replica bootstraps, pulls later writes, and continues after a restart fr
   replica.close();
   // Below the threshold, nothing (writes, closes, idle ticks) ends the generation.
   await new Promise((r) => setTimeout(r, 600));
-  assert.equal(await generation(server), 1);
+  assert.equal(await serverGeneration(server), 1);
 });
 
 test("the generation rolls over while a replica is behind; the replica still gets every row", async (t) => {
@@ -98,7 +94,7 @@ test("the generation rolls over while a replica is behind; the replica still get
   t.after(() => replica.close());
   await replica.sync();
   assert.equal(await count(replica), 1);
-  const start = await generation(server);
+  const start = await serverGeneration(server);
 
   // Behind by one generation and a half: frames of the ended one come from its archive.
   const written = await writeUntilGeneration(server, primary, start + 1);
@@ -109,7 +105,7 @@ test("the generation rolls over while a replica is behind; the replica still get
 
   // In step again: later generations arrive one after the other.
   await settle(server, replica);
-  const more = await writeUntilGeneration(server, primary, (await generation(server)) + 1);
+  const more = await writeUntilGeneration(server, primary, (await serverGeneration(server)) + 1);
   await replica.sync();
   assert.equal(await count(replica), 2 + written + more);
   assert.equal(await count(primary), 2 + written + more);
@@ -121,9 +117,9 @@ test("the generation rolls over while a replica is behind; the replica still get
   await settle(server, replica);
   const writers = Array.from({ length: 4 }, () => createClient({ url: server.url }));
   t.after(() => writers.forEach((w) => w.close()));
-  const before = await generation(server);
+  const before = await serverGeneration(server);
   let concurrent = 0;
-  while ((await generation(server)) < before + 1) {
+  while ((await serverGeneration(server)) < before + 1) {
     await Promise.all(
       writers.map(async (w, i) => {
         for (let k = 0; k < 2; k++) await w.execute({ sql: "insert into t (v) values (?)", args: [`w${i}-${k}`.padEnd(2500, "y")] });
@@ -146,7 +142,7 @@ test("the generation rolls over while a replica is behind; the replica still get
   // A replica left behind past the kept archives is told to start over.
   const old = replicaOf(server, "roll-old.db");
   await old.sync();
-  const gen = await generation(server);
+  const gen = await serverGeneration(server);
   await writeUntilGeneration(server, primary, gen + 4);
   await assert.rejects(old.sync(), /too old/);
   old.close();
@@ -199,17 +195,17 @@ test("a restarted server keeps its generation: replicas continue without bootstr
   t.after(() => replica.close());
   await settle(server, replica);
   assert.equal(await count(replica), written);
-  const gen = await generation(server);
+  const gen = await serverGeneration(server);
   assert.ok(existsSync(`${db}-astro-sync.json`));
   primary.close();
   await server.close();
 
   server = await serve({ db, port, ...quiet });
   t.after(() => server.close());
-  assert.equal(await generation(server), gen);
+  assert.equal(await serverGeneration(server), gen);
   // Nothing about the files looks like a checkpoint by someone else: no new generation either.
   await new Promise((r) => setTimeout(r, 600));
-  assert.equal(await generation(server), gen);
+  assert.equal(await serverGeneration(server), gen);
   primary = createClient({ url: server.url });
   t.after(() => primary.close());
   await primary.execute("insert into t (v) values ('after restart')");
@@ -224,7 +220,7 @@ test("bad requests get clear 4xx answers", async (t) => {
   t.after(() => primary.close());
   await primary.execute("create table t (x)");
   await primary.execute("insert into t values (1)");
-  const gen = await generation(server);
+  const gen = await serverGeneration(server);
   const get = async (path, init) => {
     const r = await fetch(`${server.url}${path}`, init);
     return { status: r.status, body: await r.text() };
@@ -305,7 +301,7 @@ test("concurrent write transactions never deadlock with the checkpoint (batches 
   t.after(() => server.close());
   const setup = createClient({ url: server.url });
   await setup.execute("create table t (id integer primary key, v text)");
-  const started = await generation(server);
+  const started = await serverGeneration(server);
   const clients = Array.from({ length: 8 }, () => createClient({ url: server.url }));
   const deadline = Date.now() + 3000;
   let rows = 0;
@@ -321,7 +317,7 @@ test("concurrent write transactions never deadlock with the checkpoint (batches 
   );
   for (const c of clients) c.close();
   await new Promise((r) => setTimeout(r, 600));
-  assert.ok((await generation(server)) > started + 2, "too few checkpoints to exercise the gate");
+  assert.ok((await serverGeneration(server)) > started + 2, "too few checkpoints to exercise the gate");
   assert.equal(await count(setup), rows);
   const replica = replicaOf(server, "contention-replica.db");
   t.after(() => replica.close());
