@@ -1,7 +1,7 @@
 // `ASTRO_DB_REMOTE_URL` → client options. As with upstream Astro DB, options ride in the URL's
 // query (`file:prod.db?encryptionKey=…`, `memory:?syncUrl=libsql%3A%2F%2F…`), so one variable
 // configures the whole connection. Pure: the `mode: 'web'` runtime imports it too.
-import { redact, SECRET_PARAMS } from "../client/redact.js";
+import { redact, SECRET_PARAMS, secretsIn } from "../client/redact.js";
 import { RemoteDbError } from "./remote-core.js";
 
 export interface RemoteClientConfig {
@@ -97,7 +97,6 @@ export function remoteTargetSettings(env: Record<string, string | undefined>, fl
   }
   const token = flagToken || env.ASTRO_DB_APP_TOKEN || undefined;
   const config = remoteClientConfig(url, token);
-  const raw = [...url.matchAll(/[?&](?:authToken|encryptionKey)=([^&#]+)/gi)].map((m) => m[1]);
-  const secrets = [...new Set([token, config.authToken, config.encryptionKey, ...raw].filter((s): s is string => !!s))];
+  const secrets = [...new Set([token, config.authToken, config.encryptionKey, ...secretsIn(url)].filter((s): s is string => !!s))];
   return { url, token, config, shown: redact(url), secrets };
 }
