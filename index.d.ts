@@ -224,9 +224,9 @@ export interface LocalMigration {
  */
 export declare function migrateLocalDatabase(path: string, snapshotJson: string): LocalMigration
 
-/** A remark about a plan that is not a step (suspected renames, reinterpreted types). */
+/** A remark about a plan that is not a step (suspected renames, hidden ids reset). */
 export interface MigrationNote {
-  /** `suspectedRename`, `reinterpretedType` or `hiddenIdReset`. */
+  /** `suspectedRename` or `hiddenIdReset`. */
   kind: string
   table: string
   message: string

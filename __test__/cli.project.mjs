@@ -1,13 +1,15 @@
-// A throwaway Astro project for the CLI tests: db/config.ts + astro.config.mjs in a temp dir
-// whose node_modules is this repo's (so `astro`, `esbuild` and `vite` resolve), and a runner
-// for the `astro-db` bin in it.
+// A throwaway Astro project for the CLI tests: db/config.ts + astro.config.mjs in a folder of
+// a workspace in the OS temp directory where our packed tarball is installed as a user would
+// install it (nothing resolves from this repository), and a runner for its `astro-db` bin.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PLAIN, install } from "./astro/harness.mjs";
 
-const repo = new URL("..", import.meta.url).pathname;
-const bin = join(repo, "bin/astro-db.js");
+export const ws = await install(PLAIN);
+/** The installed package's `astro-db` bin. */
+export const bin = ws.dbBin;
 
 /** `columns` source for `defineTable`, e.g. `{ id: column.number({ primaryKey: true }) }`. */
 export function configSource(tables) {
@@ -16,9 +18,8 @@ export function configSource(tables) {
 }
 
 export function project(t, tables) {
-  const dir = mkdtempSync(join(tmpdir(), "astro-db-cli-"));
+  const dir = mkdtempSync(join(ws.dir, "cli-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
   mkdirSync(join(dir, "db"));
   writeFileSync(join(dir, "astro.config.mjs"), "export default {};\n");
   const p = {

@@ -51,7 +51,8 @@ async function flow(t, p, env, where) {
   assert.match(r.stdout, /Pushed 1 statement/);
   r = await p.run(["verify", "--json"], env);
   ok(r);
-  assert.deepEqual(JSON.parse(r.stdout), { status: "MATCH", queries: [], steps: [] });
+  // Upstream's object (exitCode, message, code), ours (status, queries, steps) beside it.
+  assert.deepEqual(JSON.parse(r.stdout), { exitCode: 0, message: "The database schema matches db/config.ts.", code: "MATCH", status: "MATCH", queries: [], steps: [] });
   r = await p.run(["push"], env);
   ok(r);
   assert.match(r.stdout, /Database schema is up to date\./);
@@ -94,6 +95,9 @@ async function flow(t, p, env, where) {
   assert.equal(r.code, 1);
   const report = JSON.parse(r.stdout);
   assert.equal(report.status, "DATA_LOSS");
+  assert.equal(report.code, "DATA_LOSS");
+  assert.equal(report.exitCode, 1);
+  assert.ok(report.data.some((m) => /User\.email/.test(m)), report.data);
   assert.ok(report.steps.some((s) => s.kind === "dropColumn" && s.column === "email"));
   const before = await snapshots();
   r = await p.run(["push"], env);

@@ -5,9 +5,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
+import { bin } from "./cli.project.mjs";
 import { tempDir } from "./helpers.mjs";
 
-const bin = new URL("../bin/astro-db.js", import.meta.url).pathname;
 const run = (args, cwd) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8" });
 
 test("help lists the commands; an unknown command exits 2", () => {

@@ -3,11 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { project } from "./cli.project.mjs";
+import { bin, project } from "./cli.project.mjs";
 
-const bin = new URL("../bin/astro-db.js", import.meta.url).pathname;
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 function onTerminal(dir, args, env, answer) {
@@ -43,27 +43,69 @@ test("--force-reset on a terminal: 'no' cancels, 'yes' resets", { skip: !hasScri
   assert.equal(await count(), 0);
 });
 
+/** Runs `cli({ flags, config })` of the installed package in a child process, as Astro 6's `astro db` does (process.argv says nothing). */
+function callCli(p, flags, { root = p.dir, env = {} } = {}) {
+  const script = `
+    import { cli } from "@astrojs/db";
+    await cli({ flags: ${JSON.stringify(flags)}, config: { root: new URL(${JSON.stringify(pathToFileURL(root + "/").href)}), integrations: [] } });
+    console.log("cli() returned");
+  `;
+  return spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: p.dir,
+    encoding: "utf8",
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ASTRO_"))), ...env },
+  });
+}
+
 test("Astro 6: cli({ flags, config }) runs the command on Astro's resolved config", { timeout: 60_000 }, async (t) => {
   const p = project(t);
   // A project whose db/ lives under the root Astro resolved, run from elsewhere.
   p.write("astro.config.mjs", "export default {};\n");
-  const { mkdirSync, writeFileSync } = await import("node:fs");
   mkdirSync(join(p.dir, "app/db"), { recursive: true });
   writeFileSync(
     join(p.dir, "app/db/config.ts"),
     "import { defineDb, defineTable, column } from 'astro:db';\nexport default defineDb({ tables: { Thing: defineTable({ columns: { id: column.number({ primaryKey: true }) } }) } });\n",
   );
-  const script = `
-    import { cli } from ${JSON.stringify(new URL("../dist/cli/astro.js", import.meta.url).href)};
-    process.argv = [process.argv[0], "astro", "db", "push", "--dry-run"];
-    await cli({ flags: { _: ["astro", "db", "push"], "dry-run": true }, config: { root: new URL(${JSON.stringify(pathToFileURL(join(p.dir, "app/")).href)}), integrations: [] } });
-  `;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: p.dir,
-    encoding: "utf8",
-    env: { ...process.env, ASTRO_DB_REMOTE_URL: "memory:" },
-  });
+  // yargs gives dashed flags twice; the positionals start with node and the astro bin.
+  const r = callCli(p, { _: ["/usr/bin/node", "/x/astro.mjs", "db", "push"], "dry-run": true, dryRun: true }, { root: join(p.dir, "app"), env: { ASTRO_DB_REMOTE_URL: "memory:" } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /CREATE TABLE "Thing"/);
   assert.match(r.stdout, /Dry run: nothing was changed\./);
+});
+
+test("Astro 6: cli() takes positionals and flags from its argument, and a failing command exits non-zero", { timeout: 90_000 }, async (t) => {
+  const p = project(t, { Thing: "{ id: column.number({ primaryKey: true }), name: column.text() }" });
+  const env = { ASTRO_DB_REMOTE_URL: "file:remote.db" };
+  const _ = (...words) => ["", "astro", "db", ...words];
+  assert.equal(callCli(p, { _: _("push") }, { env }).status, 0);
+
+  // execute <file>: the positional after the command.
+  p.write("insert.ts", "import { db, Thing } from 'astro:db';\nexport default async function () { await db.insert(Thing).values({ id: 7, name: 'seven' }); }\n");
+  let r = callCli(p, { _: _("execute", "insert.ts"), remote: true }, { env });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /Executed insert\.ts/);
+  r = callCli(p, { _: _("shell"), query: "SELECT name FROM Thing", remote: true, json: true }, { env });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf("cli() returned"))), [{ name: "seven" }]);
+
+  // verify --json: upstream's object.
+  r = callCli(p, { _: _("verify"), json: true }, { env });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const verified = JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf("cli() returned")));
+  assert.equal(verified.code, "MATCH");
+  assert.equal(verified.exitCode, 0);
+  assert.equal(typeof verified.message, "string");
+
+  // Failures end the process with a non-zero code before Astro's bin could exit 0.
+  r = callCli(p, { _: _("execute", "missing.ts") }, { env });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /File not found: missing\.ts/);
+  assert.doesNotMatch(r.stdout, /cli\(\) returned/);
+  r = callCli(p, { _: _("push"), "db-app-token": true, dbAppToken: true }, { env });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /--db-app-token needs a value/);
+  p.write("db/config.ts", "import { defineDb, defineTable, column } from 'astro:db';\nexport default defineDb({ tables: { Thing: defineTable({ columns: { id: column.number({ primaryKey: true, optional: true }) } }) } });\n");
+  r = callCli(p, { _: _("push") }, { env });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /Invalid database config/);
 });

@@ -1,10 +1,14 @@
 // Fixture workspace and real `astro` CLI helpers for the integration tests.
 //
-// A workspace (`.tools/fixtures-<name>/`) holds one npm install of astro, the node adapter,
-// @astrojs/check, typescript and the freshly packed @astrojs/db; it is reused between runs
-// while those versions stay the same, and only the packed tarball is reinstalled when it
-// changed. Fixture projects are copied fresh from `__test__/fixtures/<name>/` into
-// sub-folders of the workspace, so they resolve its node_modules.
+// Workspaces live in the OS temp directory, outside this repository, so that nothing resolves
+// from the repository's node_modules: a project sees exactly what `npm install` of our packed
+// tarball gives a user. A workspace holds one npm install of astro, the node adapter (and for
+// Astro 7 @astrojs/check and typescript) at the versions the npm registry serves today for
+// each range (the newest 6.x and 7.x, and the lowest versions we claim), plus the freshly
+// packed @astrojs/db; it is reused between runs while those versions stay the same, and only
+// the packed tarball is reinstalled when it changed. Fixture projects are copied fresh from
+// `__test__/fixtures/<name>/` into sub-folders of the workspace, so they resolve its
+// node_modules.
 //
 // Every process started here runs in its own process group and is killed (group-wide) when
 // the test ends or the test process exits. Test files take a workspace-wide lock, so at most
@@ -13,21 +17,35 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
-const toolsDir = join(repoRoot, ".tools");
+/** Outside the repository: module resolution from here never reaches its node_modules. */
+export const testsDir = join(tmpdir(), "astro-db-tests");
 const fixturesSrc = join(repoRoot, "__test__", "fixtures");
 
+// Ranges resolved against the registry when a workspace is first used (see `versions`).
 export const ASTRO7 = {
   name: "astro7",
-  dependencies: { astro: "^7.3.5", "@astrojs/node": "^11.1.6", "@astrojs/check": "^0.9.10", typescript: "^5.9.0" },
+  ranges: { astro: "7", "@astrojs/node": "11", "@astrojs/check": "0.9", typescript: "5" },
 };
 export const ASTRO6 = {
   name: "astro6",
-  dependencies: { astro: "^6.4.8", "@astrojs/node": "^10.1.4" },
+  ranges: { astro: "6", "@astrojs/node": "10" },
 };
+/** The lowest versions we claim (package.json's peer range starts at astro 6.0.0). */
+export const ASTRO7_MIN = {
+  name: "astro7-min",
+  ranges: { astro: "7.0.0", "@astrojs/node": "11.0.0" },
+};
+export const ASTRO6_MIN = {
+  name: "astro6-min",
+  ranges: { astro: "6.0.0", "@astrojs/node": "10.0.0" },
+};
+/** No Astro at all: the `astro-db` bin and the client as a plain npm install gives them. */
+export const PLAIN = { name: "plain", ranges: {} };
 
 const TARBALL = "astrojs-db.tgz";
 
@@ -175,8 +193,8 @@ export function freePort() {
 // ---------------------------------------------------------------------------------------
 // Lock: one astro process tree at a time across test files.
 
-const lockDir = join(toolsDir, "astro-fixtures.lock");
-let lockHeld = false;
+const lockDir = join(testsDir, "astro-fixtures.lock");
+const held = new Set();
 
 function pidAlive(pid) {
   try {
@@ -187,23 +205,24 @@ function pidAlive(pid) {
   }
 }
 
-async function acquireLock() {
-  if (lockHeld) return;
-  mkdirSync(toolsDir, { recursive: true });
+/** Takes the directory lock `dir` for this process (a lock left by a dead process is taken over). */
+async function lock(dir) {
+  if (held.has(dir)) return;
+  mkdirSync(testsDir, { recursive: true });
   for (;;) {
     try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, "pid"), String(process.pid));
-      lockHeld = true;
+      mkdirSync(dir);
+      writeFileSync(join(dir, "pid"), String(process.pid));
+      held.add(dir);
       return;
     } catch (e) {
       if (e.code !== "EEXIST") throw e;
       let owner = NaN;
       try {
-        owner = Number(readFileSync(join(lockDir, "pid"), "utf8"));
+        owner = Number(readFileSync(join(dir, "pid"), "utf8"));
       } catch {}
       if (Number.isFinite(owner) && owner > 0 && !pidAlive(owner)) {
-        rmSync(lockDir, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true });
         continue;
       }
       await sleep(500);
@@ -211,10 +230,13 @@ async function acquireLock() {
   }
 }
 
+function unlock(dir) {
+  if (!held.delete(dir)) return;
+  rmSync(dir, { recursive: true, force: true });
+}
+
 function releaseLock() {
-  if (!lockHeld) return;
-  lockHeld = false;
-  rmSync(lockDir, { recursive: true, force: true });
+  for (const dir of [...held]) unlock(dir);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -229,7 +251,7 @@ let packed;
 function pack() {
   if (packed) return packed;
   const packRoot = process.env.ASTRO_DB_PACK_ROOT || repoRoot;
-  const dir = join(toolsDir, `pack-${process.pid}`);
+  const dir = join(testsDir, `pack-${process.pid}`);
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -252,37 +274,84 @@ function npm(args, cwd) {
 
 const sha = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
-/**
- * The workspace for `spec` (ASTRO7 / ASTRO6), installed and with the current package.
- * Takes the cross-file lock for the rest of this process.
- */
-export async function workspace(spec) {
-  await acquireLock();
-  const dir = join(toolsDir, `fixtures-${spec.name}`);
+const resolved = new Map();
+
+/** The newest version the registry serves for `name@range` (asked once per test process). */
+function newest(name, range) {
+  const key = `${name}@${range}`;
+  if (!resolved.has(key)) {
+    const r = spawnSync("npm", ["view", key, "version", "--json"], { encoding: "utf8", env: baseEnv(), timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`npm view ${key} failed:\n${r.stdout}\n${r.stderr}`);
+    const found = JSON.parse(r.stdout);
+    resolved.set(key, Array.isArray(found) ? found.at(-1) : found);
+  }
+  return resolved.get(key);
+}
+
+/** `spec`'s ranges resolved to exact versions, e.g. `{ astro: "7.4.8", … }`. */
+export function versions(spec) {
+  return Object.fromEntries(Object.entries(spec.ranges).map(([name, range]) => [name, newest(name, range)]));
+}
+
+/** Installs (or refreshes) the workspace for `spec` in the temp directory. */
+export async function install(spec) {
+  const dir = join(testsDir, `fixtures-${spec.name}`);
+  const installing = `${dir}.install.lock`;
+  await lock(installing);
+  try {
+    return installLocked(spec, dir);
+  } finally {
+    unlock(installing);
+  }
+}
+
+function installLocked(spec, dir) {
   const tarball = pack();
   const manifest = {
     name: `fixtures-${spec.name}`,
     private: true,
     type: "module",
-    dependencies: { ...spec.dependencies, "@astrojs/db": `file:${TARBALL}` },
+    dependencies: { ...versions(spec), "@astrojs/db": `file:${TARBALL}` },
   };
   const stampFile = join(dir, ".stamp.json");
   const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, "utf8")) : {};
   const deps = JSON.stringify(manifest.dependencies);
   const hash = sha(tarball);
-  if (stamp.deps !== deps || !existsSync(join(dir, "node_modules", "astro"))) {
+  if (stamp.deps !== deps || !existsSync(join(dir, "node_modules", "@astrojs", "db", "package.json"))) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     cpSync(tarball, join(dir, TARBALL));
     writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
     npm(["install"], dir);
     writeFileSync(stampFile, JSON.stringify({ deps, tarball: hash }));
-  } else if (stamp.tarball !== hash || !existsSync(join(dir, "node_modules", "@astrojs", "db", "package.json"))) {
+  } else if (stamp.tarball !== hash) {
     cpSync(tarball, join(dir, TARBALL));
     npm(["install", `./${TARBALL}`], dir);
     writeFileSync(stampFile, JSON.stringify({ deps, tarball: hash }));
   }
-  return { dir, name: spec.name, astroBin: join(dir, "node_modules", "astro", "bin", "astro.mjs") };
+  const installed = Object.keys(manifest.dependencies).map((name) => `${name}@${JSON.parse(readFileSync(join(dir, "node_modules", name, "package.json"), "utf8")).version}`);
+  // Recorded in the test output: which versions this run really tested.
+  if (!reported.has(spec.name)) {
+    reported.add(spec.name);
+    console.log(`# workspace ${spec.name}: ${installed.join(", ")} (node ${process.version}) in ${dir}`);
+  }
+  return {
+    dir,
+    name: spec.name,
+    installed,
+    astroBin: join(dir, "node_modules", "astro", "bin", "astro.mjs"),
+    dbBin: join(dir, "node_modules", "@astrojs", "db", "bin", "astro-db.js"),
+  };
+}
+const reported = new Set();
+
+/**
+ * The workspace for `spec` (ASTRO7 / ASTRO6 / …), installed and with the current package.
+ * Takes the cross-file lock for the rest of this process.
+ */
+export async function workspace(spec) {
+  await lock(lockDir);
+  return install(spec);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -37,6 +37,11 @@ export function parseArgs(argv: string[], valuedOwn: string[], knownOwn: string[
       flags.help = true;
       continue;
     }
+    if (a === "-y" && known.includes("yes")) {
+      flags.yes = true;
+      continue;
+    }
+    if (/^-[A-Za-z]/.test(a) && !a.startsWith("--")) throw new UsageError(`Unknown option ${a}.`);
     if (!a.startsWith("--")) {
       positionals.push(a);
       continue;

@@ -1,11 +1,14 @@
-// Evaluates a project file (db/config.ts, a seed) outside Vite: esbuild bundles it (as
-// Astro bundles its own config), `astro:db` maps to a module we choose, and the result is
+// Evaluates a project file (db/config.ts, a seed, an `execute` script, astro.config.*)
+// outside Vite: esbuild bundles it, `astro:db` maps to a module we choose, and the result is
 // imported from a temporary file inside the project so that its packages resolve as the
 // user's code would.
+//
+// esbuild is our own dependency, never the project's: Astro 7 (Vite 8, Rolldown) no longer
+// installs it, and strict layouts (pnpm, Yarn PnP) hide a project's transitive packages. It
+// is imported lazily so that nothing at run time (a built server) ever loads it.
 import { mkdir, unlink, writeFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { AstroDbError } from "./errors.js";
-import { importFromProject } from "./resolve.js";
 
 export interface Evaluated {
   mod: Record<string, unknown>;
@@ -24,7 +27,7 @@ export async function evaluateFile(
   astroDbModule: string,
   define: Record<string, string> = {},
 ): Promise<Evaluated> {
-  const esbuild = await importFromProject(root, "esbuild");
+  const esbuild = await import("esbuild");
   let result;
   try {
     result = await esbuild.build({
@@ -43,7 +46,7 @@ export async function evaluateFile(
       plugins: [
         {
           name: "astro-db-virtual",
-          setup(build: any) {
+          setup(build) {
             build.onResolve({ filter: /^astro:db$/ }, () => ({ path: pathToFileURL(astroDbModule).href, external: true }));
           },
         },

@@ -65,10 +65,10 @@ pub struct MigrationStep {
     pub suggestion: Option<String>,
 }
 
-/// A remark about a plan that is not a step (suspected renames, reinterpreted types).
+/// A remark about a plan that is not a step (suspected renames, hidden ids reset).
 #[napi(object)]
 pub struct MigrationNote {
-    /// `suspectedRename`, `reinterpretedType` or `hiddenIdReset`.
+    /// `suspectedRename` or `hiddenIdReset`.
     pub kind: String,
     pub table: String,
     pub message: String,

@@ -96,3 +96,41 @@ fn unreadable_stored_snapshot_is_a_clear_error() {
     let err = migrate(&mut conn, &s1, &j1).unwrap_err();
     assert_eq!(err.code(), "ASTRO_DB_INVALID_SNAPSHOT");
 }
+
+fn flag_schema(kind: &str) -> (crate::schema::Schema, String) {
+    schema(&format!(r#"{{"tables":{{"Flag":{{"columns":{{"id":{{"type":"number","schema":{{"primaryKey":true}}}},"v":{{"type":"{kind}","schema":{{}}}}}}}}}}}}"#))
+}
+
+#[test]
+fn number_to_boolean_is_refused_while_values_other_than_0_and_1_are_stored() {
+    let mut conn = Connection::open(":memory:").unwrap();
+    let (s1, j1) = flag_schema("number");
+    migrate(&mut conn, &s1, &j1).unwrap();
+    conn.execute_script("insert into Flag values (1, 0), (2, 36)").unwrap();
+    let (s2, j2) = flag_schema("boolean");
+    let err = migrate(&mut conn, &s2, &j2).unwrap_err();
+    assert!(err.to_string().contains("Flag.v"), "{err}");
+    assert_eq!(snapshot_table::read(&mut conn).unwrap().as_deref(), Some(j1.as_str()));
+    // Once the values mean what a boolean means, the change applies and keeps them.
+    conn.execute_script("update Flag set v = 1 where v = 36").unwrap();
+    migrate(&mut conn, &s2, &j2).unwrap();
+    assert_eq!(column_text(&mut conn, "select v from Flag order by id").unwrap(), ["0", "1"]);
+    assert_eq!(snapshot_table::read(&mut conn).unwrap().as_deref(), Some(j2.as_str()));
+}
+
+#[test]
+fn text_to_json_or_date_checks_the_stored_text() {
+    let mut conn = Connection::open(":memory:").unwrap();
+    let (s1, j1) = flag_schema("text");
+    migrate(&mut conn, &s1, &j1).unwrap();
+    conn.execute_script(r#"insert into Flag values (1, '{"a":1}'), (2, '2024-03-12T10:00:00.000Z')"#).unwrap();
+    for kind in ["json", "date"] {
+        let (s2, j2) = flag_schema(kind);
+        let err = migrate(&mut conn, &s2, &j2).unwrap_err();
+        assert!(err.to_string().contains("Flag.v"), "{kind}: {err}");
+    }
+    conn.execute_script("delete from Flag where id = 2").unwrap();
+    let (s2, j2) = flag_schema("json");
+    migrate(&mut conn, &s2, &j2).unwrap();
+    assert_eq!(column_text(&mut conn, "select v from Flag").unwrap(), [r#"{"a":1}"#]);
+}

@@ -1,7 +1,7 @@
 //! Read-only probes a caller runs before applying a plan; each returns a row exactly when the
 //! step it belongs to would lose data or fail.
 
-use crate::schema::{Column, ForeignKey, Schema};
+use crate::schema::{Column, ColumnKind, ForeignKey, Schema};
 use crate::sql::quote::ident;
 
 /// Returns a row when the table holds any row.
@@ -80,4 +80,18 @@ pub fn has_duplicate_tuples(table: &str, columns: &[String]) -> String {
     let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
     let not_null: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
     format!("SELECT 1 FROM {} WHERE {} GROUP BY {} HAVING COUNT(*) > 1 LIMIT 1", ident(table), not_null.join(" AND "), cols.join(", "))
+}
+
+/// Returns a row when the column holds a value that `kind` cannot read as it is stored: a
+/// boolean other than 0/1, a date SQLite cannot parse, text that is not JSON. `None` for
+/// kinds that read any value of their SQLite type.
+pub fn invalid_values(table: &str, column: &str, kind: ColumnKind) -> Option<String> {
+    let c = ident(column);
+    let invalid = match kind {
+        ColumnKind::Boolean => format!("{c} NOT IN (0, 1)"),
+        ColumnKind::Date => format!("(typeof({c}) != 'text' OR julianday({c}) IS NULL)"),
+        ColumnKind::Json => format!("json_valid({c}) = 0"),
+        ColumnKind::Number | ColumnKind::Text => return None,
+    };
+    Some(format!("SELECT 1 FROM {} WHERE {c} IS NOT NULL AND {invalid} LIMIT 1", ident(table)))
 }

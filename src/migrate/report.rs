@@ -85,10 +85,10 @@ impl Step {
     }
 }
 
-/// Something the user should know that is not a step (suspected renames, reinterpreted types).
+/// Something the user should know that is not a step (suspected renames, hidden ids reset).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
-    /// `suspectedRename`, `reinterpretedType`, `orphanedReferences` or `hiddenIdReset`.
+    /// `suspectedRename` or `hiddenIdReset`.
     pub kind: &'static str,
     pub table: String,
     pub message: String,

@@ -110,12 +110,15 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
         let Some(o) = old.column(&n.name) else { continue };
         if sql::column_def(o) != sql::column_def(n) {
             updated.push((o, n));
-        } else if o.kind != n.kind && !reinterpretation_is_safe(o, n) {
-            out.notes.push(Note {
-                kind: "reinterpretedType",
-                table: name.to_string(),
-                message: format!("{name}.{} changes from {} to {} with the same SQLite type; stored values are kept as they are and must be valid {} values", n.name, o.kind.name(), n.kind.name(), n.kind.name()),
-            });
+        }
+        // Same SQLite type, different meaning (number → boolean reads 36 as `true`): the
+        // stored values are kept as they are, so each must already be valid for the new kind.
+        if o.kind != n.kind && sql::sql_type(o.kind) == sql::sql_type(n.kind) && !reinterpretation_is_safe(o, n) {
+            if let Some(check) = checks::invalid_values(name, &n.name, n.kind) {
+                out.steps.push(conflict_step("changeType", name, Some(&n.name), check,
+                    format!("Column {name}.{} changes from {} to {}; stored values that are not valid {} values would change meaning.", n.name, o.kind.name(), n.kind.name(), n.kind.name()),
+                    "Fix or clear those values first, or add a new column of the new kind and deprecate the old one."));
+            }
         }
     }
     let fk_changed = checks::references_of(&[], &old.foreign_keys) != checks::references_of(&[], &new.foreign_keys);
