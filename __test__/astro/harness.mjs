@@ -33,7 +33,7 @@ export const ASTRO7 = {
 };
 export const ASTRO6 = {
   name: "astro6",
-  ranges: { astro: "6", "@astrojs/node": "10" },
+  ranges: { astro: "6", "@astrojs/node": "10", "@astrojs/check": "0.9", typescript: "5" },
 };
 /** The lowest versions we claim (package.json's peer range starts at astro 6.0.0). */
 export const ASTRO7_MIN = {
@@ -248,7 +248,7 @@ let packed;
  * Packs the repository (built beforehand) once per test process; returns the tarball path.
  * ASTRO_DB_PACK_ROOT packs another (built) checkout instead, e.g. a clean worktree.
  */
-function pack() {
+export function packTarball() {
   if (packed) return packed;
   const packRoot = process.env.ASTRO_DB_PACK_ROOT || repoRoot;
   const dir = join(testsDir, `pack-${process.pid}`);
@@ -306,7 +306,7 @@ export async function install(spec) {
 }
 
 function installLocked(spec, dir) {
-  const tarball = pack();
+  const tarball = packTarball();
   const manifest = {
     name: `fixtures-${spec.name}`,
     private: true,
@@ -350,8 +350,13 @@ const reported = new Set();
  * Takes the cross-file lock for the rest of this process.
  */
 export async function workspace(spec) {
-  await lock(lockDir);
+  await workspaceLock();
   return install(spec);
+}
+
+/** The cross-file lock (one astro process tree at a time), held for the rest of this process. */
+export function workspaceLock() {
+  return lock(lockDir);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -113,3 +113,29 @@ export default async function seed() {
   assert.ok(bare.exists("db/config.ts") && bare.exists("db/seed.ts"));
   assert.match((await dev2.fetch("/")).text, /Welcome to Astro DB!/);
 });
+
+test("a seed reads import.meta.env, but the app token never lands in the bundle written to disk", { timeout: 180_000 }, async () => {
+  const ws = await workspace(ASTRO7);
+  const token = "seed-secret-token-5f0c2a";
+  const p = fixture(ws, "basics", {
+    as: "seed-env",
+    files: {
+      "db/seed.ts": `import { readFileSync } from "node:fs";
+import { Author, Comment, db } from "astro:db";
+// This module is imported from the scratch file the seed was bundled into (removed once imported).
+const bundle = readFileSync(new URL(import.meta.url), "utf8");
+export default async function seed() {
+  if (!bundle.includes("token seen")) throw new Error("not the bundle: " + import.meta.url);
+  const token = process.env.ASTRO_DB_APP_TOKEN;
+  if (!token || bundle.includes(token)) throw new Error("the token was inlined into " + import.meta.url);
+  await db.insert(Author).values([{ id: 1, name: import.meta.env.ASTRO_DB_APP_TOKEN === token ? "token seen" : "token missing" }]);
+  await db.insert(Comment).values([{ authorId: 1, body: "hello" }]);
+}
+`,
+    },
+  });
+  const { output } = await p.build({ env: { ASTRO_DB_APP_TOKEN: token } });
+  assert.match(output, /Seeded database\./);
+  assert.match(p.read("dist/index.html"), /token seen: hello/);
+  assert.doesNotMatch(output, new RegExp(token));
+});

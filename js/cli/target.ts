@@ -106,7 +106,7 @@ export async function loadProject(flags: Args["flags"] = {}): Promise<Project> {
   const virtual = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
   // The bundle runs from a scratch file: keep `new URL("./x", import.meta.url)` in the config
   // pointing next to the config (files it imports locally share that URL; packages are external).
-  const { mod } = await evaluateFile(cwd, file, virtual, { "import.meta.url": JSON.stringify(file.href) });
+  const { mod } = await evaluateFile(cwd, file, virtual, { define: { "import.meta.url": JSON.stringify(file.href) } });
   let config = (mod as { default?: unknown }).default as any;
   if (typeof config === "function") config = await config({ command: "build", mode: "production" });
   config ??= {};

@@ -21,12 +21,25 @@ export function scratchDir(root: URL): URL {
   return new URL("node_modules/.astro-db/", root);
 }
 
-export async function evaluateFile(
-  root: URL,
-  file: URL,
-  astroDbModule: string,
-  define: Record<string, string> = {},
-): Promise<Evaluated> {
+/** Where a bundle finds `import.meta.env`: a global, so its values never reach the file on disk. */
+const ENV_GLOBAL = "__astroDbImportMetaEnv";
+
+export interface EvaluateOptions {
+  /** esbuild `define`s (JSON text) for values that are no secret, e.g. `import.meta.url`. */
+  define?: Record<string, string>;
+  /**
+   * `import.meta.env` as the file sees it. Read from a global at run time rather than
+   * inlined: it holds the app token and remote URL, and the bundle is written to disk.
+   */
+  env?: Record<string, unknown>;
+}
+
+export async function evaluateFile(root: URL, file: URL, astroDbModule: string, options: EvaluateOptions = {}): Promise<Evaluated> {
+  const define = { ...options.define };
+  if (options.env) {
+    (globalThis as Record<string, unknown>)[ENV_GLOBAL] = Object.freeze({ ...options.env });
+    define["import.meta.env"] = ENV_GLOBAL;
+  }
   const esbuild = await import("esbuild");
   let result;
   try {

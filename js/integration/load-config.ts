@@ -117,6 +117,6 @@ function toAstroError(e: unknown): unknown {
 async function evaluateConfigFile(root: URL, file: URL): Promise<{ mod: { default?: unknown }; deps: string[] }> {
   const virtual = fileURLToPath(new URL("../runtime/virtual.js", import.meta.url));
   const define = { "import.meta.env.ASTRO_DATABASE_FILE": JSON.stringify(process.env.ASTRO_DATABASE_FILE ?? "") };
-  const { mod, dependencies } = await evaluateFile(root, file, virtual, define);
+  const { mod, dependencies } = await evaluateFile(root, file, virtual, { define });
   return { mod: mod as { default?: unknown }, deps: dependencies };
 }

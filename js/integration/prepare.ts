@@ -98,7 +98,7 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
   try {
     for (const file of files) {
       current = file;
-      const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { "import.meta.env": JSON.stringify(importMetaEnv()) });
+      const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
       dependencies.push(...deps);
       if (typeof mod.default !== "function") {
         throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, "export default async function seed() { await db.insert(…).values(…) }");
