@@ -2,14 +2,16 @@
 // both on Astro 6, same fixture (bench/astro-fixture), paired rounds, medians.
 // Prints: time from `astro dev` launch to the first page showing seeded data, seeding
 // time alone (measured inside the seed), and the dev process's peak RSS.
-// Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into bench/.work)
+// Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const repo = new URL("..", import.meta.url).pathname;
-const work = join(repo, "bench/.work");
+// Outside the repository, so the projects resolve only what their own install gives them.
+const work = join(tmpdir(), "astro-db-bench");
 const ASTRO = "6.4.8";
 
 function npm(args, cwd) {

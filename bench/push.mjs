@@ -2,7 +2,7 @@
 // package's `astro-db push` against upstream @astrojs/db 0.21.3's `astro db push`, both on
 // Astro 6, fresh database each round. Prints the HTTP round trips each push makes (counted
 // by a proxy in front of the server) and the command's wall time, medians of paired rounds.
-// Run: node bench/push.mjs [rounds]   (after `npm run build`; installs into bench/.work)
+// Run: node bench/push.mjs [rounds]   (after `npm run build`; installs into $TMPDIR/astro-db-bench, outside the repository)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createServer, request } from "node:http";
@@ -12,7 +12,8 @@ import { join } from "node:path";
 const ROUNDS = Number(process.argv[2] ?? 3);
 const TABLES = 50;
 const repo = new URL("..", import.meta.url).pathname;
-const work = join(repo, "bench/.work");
+// Outside the repository, so the projects resolve only what their own install gives them.
+const work = join(tmpdir(), "astro-db-bench");
 
 function npm(args, cwd) {
   execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, stdio: ["ignore", "ignore", "inherit"] });
