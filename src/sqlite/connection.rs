@@ -79,14 +79,22 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
+    /// Opens (creating if needed) the database at `path` with the default settings (WAL, the
+    /// default busy timeout; see `settings`); `":memory:"` opens a private in-memory one.
     pub fn open(path: &str) -> Result<Self, SqliteError> {
-        Self::open_keyed(path, None)
+        Self::open_with(path, &super::settings::FileSettings::default())
     }
 
     /// Like [`Connection::open`], for a file encrypted with `key` (see `cipher`). A wrong key
     /// is not detected here but by the first read, as in libSQL: `SQLITE_NOTADB`.
+    #[cfg(test)]
     pub fn open_keyed(path: &str, key: Option<&[u8]>) -> Result<Self, SqliteError> {
+        Self::open_with(path, &super::settings::FileSettings { key, ..Default::default() })
+    }
+
+    /// The bare open: no busy timeout, the journal as the file has it. Only `open_with` calls
+    /// it, so every file we open is set up the same way.
+    pub(super) fn open_raw(path: &str, key: Option<&[u8]>) -> Result<Self, SqliteError> {
         configure_once();
         let c_path = CString::new(path)
             .map_err(|_| SqliteError::new(ffi::SQLITE_CANTOPEN, "database path contains a NUL byte"))?;
