@@ -53,8 +53,6 @@ export declare class NativeConnection {
   get inTransaction(): boolean
   /** False once closed. */
   get isOpen(): boolean
-  /** Milliseconds to wait for a lock held by another connection before `SQLITE_BUSY`. */
-  setBusyTimeout(ms: number): void
   /** Closes the connection; an open transaction is rolled back. Idempotent. */
   close(): void
   /**

@@ -135,6 +135,14 @@ export function resolveTarget(config: Config): Target {
 }
 
 /**
+ * The file options (`busyTimeout`, `journalMode`) a `file:` URL carries, checked; for code
+ * that opens the file by path (migrating ASTRO_DATABASE_FILE) the way its clients will.
+ */
+export function fileUrlOptions(url: string): { busyTimeout: number; journalMode: JournalMode } {
+  return fileOptions({ url }, url.startsWith("file:") ? splitUrl(url).query : undefined, url);
+}
+
+/**
  * The busy timeout and journal mode of a local database: from the URL's query
  * (`file:prod.db?busyTimeout=10000&journalMode=delete`, so that one variable such as
  * ASTRO_DATABASE_FILE carries them), else the config (`busyTimeout`, or its older name

@@ -175,15 +175,6 @@ impl NativeConnection {
         self.shared.enter().is_ok_and(|l| l.is_open())
     }
 
-    /// Milliseconds to wait for a lock held by another connection before `SQLITE_BUSY`.
-    #[napi(catch_unwind)]
-    pub fn set_busy_timeout(&self, env: &Env, ms: u32) -> Result<()> {
-        self.with(env, |local, _| {
-            local.set_busy_timeout(ms);
-            Ok(())
-        })
-    }
-
     /// Closes the connection; an open transaction is rolled back. Idempotent.
     #[napi(catch_unwind)]
     pub fn close(&self, env: &Env) -> Result<()> {

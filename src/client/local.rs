@@ -112,12 +112,6 @@ impl Local {
         self.conn.is_some()
     }
 
-    pub fn set_busy_timeout(&self, ms: u32) {
-        if let Some(c) = &self.conn {
-            c.set_busy_timeout(ms);
-        }
-    }
-
     pub fn close(&mut self) {
         self.conn = None;
     }
