@@ -161,7 +161,7 @@ mod tests {
         a.execute_script("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)").unwrap();
         let p = path.clone();
         let other = std::thread::spawn(move || {
-            let b = Connection::open(&p).unwrap();
+            let mut b = Connection::open(&p).unwrap();
             let started = std::time::Instant::now();
             b.execute_script("INSERT INTO t VALUES (2)").map(|()| started.elapsed())
         });
@@ -173,7 +173,7 @@ mod tests {
 
         // With the timeout off, the same contention fails at once: the wait above is ours.
         a.execute_script("BEGIN IMMEDIATE").unwrap();
-        let b = Connection::open_with(&path, &FileSettings { busy_timeout_ms: Some(0), ..Default::default() }).unwrap();
+        let mut b = Connection::open_with(&path, &FileSettings { busy_timeout_ms: Some(0), ..Default::default() }).unwrap();
         let err = b.execute_script("INSERT INTO t VALUES (3)").unwrap_err();
         assert_eq!(err.code(), "SQLITE_BUSY");
         a.execute_script("ROLLBACK").unwrap();
