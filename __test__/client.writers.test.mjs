@@ -221,3 +221,75 @@ test("two processes writing one file at once: no errors, every acknowledged writ
   assert.deepEqual(tags, [...a.acked, ...b.acked].sort(), "the rows are exactly the acknowledged writes");
   assert.equal(tags.length, 2 * 6 * 60);
 });
+
+// The remote client under concurrent requests, against `astro-db serve` on a file, through a
+// TCP relay that counts connections and can cut one after the server answered.
+test("remote: concurrent writers through one client reuse connections, never fail, and a cut write is never sent twice", { timeout: 120_000 }, async (t) => {
+  const { serve } = await import("../dist/server/index.js");
+  const { createDatabase } = await import("@astrojs/db/runtime");
+  const { createServer, connect } = await import("node:net");
+  const server = await serve({ db: join(tempDir(t), "remote.db"), port: 0, log: () => {}, handleSignals: false });
+  const upstreamPort = Number(new URL(server.url).port);
+  let connections = 0;
+  let cutNext = false;
+  const relay = createServer((client) => {
+    connections++;
+    const backend = connect(upstreamPort, "127.0.0.1");
+    let cut = false;
+    client.on("data", (d) => {
+      // The request that carries the marker reaches the server, but its answer never comes back.
+      if (cutNext && d.includes("cut-after-commit")) {
+        cutNext = false;
+        cut = true;
+      }
+      backend.write(d);
+    });
+    backend.on("data", (d) => (cut ? client.destroy() : client.write(d)));
+    client.on("error", () => backend.destroy());
+    backend.on("error", () => client.destroy());
+    client.on("close", () => backend.destroy());
+    backend.on("close", () => client.destroy());
+  });
+  await new Promise((r) => relay.listen(0, "127.0.0.1", r));
+  t.after(async () => {
+    relay.close();
+    await server.close();
+  });
+  const client = createClient({ url: `http://127.0.0.1:${relay.address().port}`, concurrency: 8 });
+  t.after(() => client.close());
+  const db = createDatabase(client);
+  await db.run(sql.raw(SCHEMA));
+
+  const acked = [];
+  const errors = [];
+  const request = async (i) => {
+    const tag = `r${i}`;
+    try {
+      if (i % 3 === 0) await db.insert(Item).values({ tag, seq: 0 });
+      else if (i % 3 === 1) {
+        await db.transaction(async (tx) => {
+          const rows = await tx.select().from(Item).where(eq(Item.tag, tag));
+          await tx.insert(Item).values({ tag, seq: rows.length });
+        });
+      } else await db.batch([db.select().from(Item).where(eq(Item.tag, tag)), db.insert(Item).values({ tag, seq: -1 })]);
+      acked.push(tag);
+    } catch (e) {
+      errors.push(`${i % 3} ${e.message}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 240 }, (_, i) => request(i)));
+  assert.deepEqual(errors, []);
+  const tags = (await db.select({ tag: Item.tag }).from(Item)).map((r) => r.tag).sort();
+  assert.deepEqual(tags, acked.sort(), "every acknowledged write exactly once");
+  // Kept-alive connections are reused: calls one after another need no new ones.
+  const opened = connections;
+  for (let i = 0; i < 40; i++) await db.select().from(Item).where(eq(Item.id, i));
+  assert.ok(connections - opened <= 1, `${connections - opened} new TCP connections for 40 calls in a row`);
+
+  // A write whose answer is lost may have committed: it fails, and is not sent again.
+  cutNext = true;
+  const err = await db.insert(Item).values({ tag: "cut-after-commit", seq: 0 }).catch((e) => e);
+  assert.ok(err instanceof Error, "the cut write reported success");
+  const cut = await db.select().from(Item).where(eq(Item.tag, "cut-after-commit"));
+  assert.equal(cut.length, 1, `the cut write is in the database ${cut.length} times`);
+});
