@@ -88,7 +88,10 @@ test("two built servers on one ASTRO_DATABASE_FILE under concurrent POSTs and GE
   // A failing query names its SQLite cause in the server's log, not only Drizzle's wrapper.
   const broken = await servers[0].fetch("/api/load", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: "x", kind: "broken" }) });
   assert.equal(broken.status, 500);
-  await servers[0].waitFor(/cause: SQLITE_ERROR: no such table: NoSuchTable/, { timeout: 10_000 });
+  const causeLogged = await servers[0].waitFor(/cause: SQLITE_ERROR: no such table: NoSuchTable/, { timeout: 10_000 }).then(
+    () => true,
+    () => false,
+  );
   for (const s of servers) await s.stop();
 
   const all = { acked: [], failed: [], unanswered: [], failedReads: [] };
@@ -111,5 +114,6 @@ test("two built servers on one ASTRO_DATABASE_FILE under concurrent POSTs and GE
   assert.deepEqual(notOnce, [], "acknowledged writes missing or duplicated");
   const unacknowledged = rows.filter((b) => !all.acked.includes(b));
   assert.deepEqual(unacknowledged, [], "rows without an acknowledgement");
+  assert.ok(causeLogged, `the server log does not name the SQLite error of a failed query:\n${servers[0].output.slice(-2000)}`);
   t.diagnostic(`${all.acked.length} acknowledged writes from two processes, ${rows.length} rows`);
 });
