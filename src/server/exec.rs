@@ -52,11 +52,6 @@ pub struct Db {
 unsafe impl Send for Db {}
 
 impl Db {
-    #[cfg(test)]
-    pub fn open(path: &str) -> Result<Self, SqliteError> {
-        Self::open_gated(path, None)
-    }
-
     /// A test connection in rollback-journal mode, where a writer's lock blocks readers.
     #[cfg(test)]
     pub fn open_rollback(path: &str) -> Result<Self, SqliteError> {
