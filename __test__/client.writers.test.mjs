@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -84,6 +85,23 @@ test("file options are checked and named; remote URLs refuse them; ASTRO_DB_REMO
   assert.throws(() => createClient({ url: "http://127.0.0.1:1", busyTimeout: 10 }), coded("URL_PARAM_NOT_SUPPORTED", /busyTimeout applies to a local database file/));
   assert.deepEqual(remoteClientConfig("file:prod.db?busyTimeout=100&journalMode=delete"), { url: "file:prod.db", busyTimeout: 100, journalMode: "delete" });
   assert.throws(() => remoteClientConfig("file:prod.db?busyTimeout=x"), /busyTimeout="x".*whole number/);
+});
+
+test("ASTRO_DATABASE_FILE's file options reach its migration and seeding too", async (t) => {
+  const { loadSchema, migrateLocalDatabase, resetLocalDatabase } = await import("../index.js");
+  const { localTarget } = await import("../dist/integration/prepare.js");
+  const dir = tempDir(t);
+  const { snapshot } = loadSchema(JSON.stringify({ tables: { Item: { columns: { tag: { type: "text", schema: {} } } } } }));
+  const target = localTarget(pathToFileURL(`${dir}/`), `file://${dir}/prod.db?journalMode=delete&busyTimeout=250`);
+  assert.deepEqual(target.options, { busyTimeout: 250, journalMode: "delete" });
+  migrateLocalDatabase(target.path, snapshot, target.options);
+  resetLocalDatabase(join(dir, "dev.db"), snapshot);
+  // Bytes 18 and 19 of the header: 1 for a rollback journal, 2 for WAL (read without opening).
+  const journal = (file) => ({ 1: "delete", 2: "wal" })[readFileSync(join(dir, file))[18]];
+  assert.equal(journal("prod.db"), "delete");
+  assert.equal(journal("dev.db"), "wal");
+  assert.throws(() => localTarget(pathToFileURL(`${dir}/`), `file://${dir}/prod.db?journalMode=memory`), /journalMode "memory"/);
+  assert.throws(() => migrateLocalDatabase(target.path, snapshot, { journalMode: "memory" }), (e) => e.code === "URL_INVALID" && /prod\.db.*journalMode/.test(e.message));
 });
 
 test("concurrent transactions in one process: isolated, never nested, never undoing each other", async (t) => {
