@@ -169,6 +169,15 @@ test("a transaction left open makes other writers fail after the busy timeout, n
   assert.match(err.stack, /SQLITE_BUSY/);
 });
 
+test("closing a client gives back the write turn of a transaction it left open", async (t) => {
+  const { db, path } = await fileDb(t, "turn.db");
+  const other = createClient({ url: pathToFileURL(path).href });
+  await other.transaction("write"); // never settled
+  other.close();
+  await db.insert(Item).values({ tag: "after close", seq: 1 });
+  assert.equal((await db.select().from(Item)).length, 1);
+});
+
 test("a failed query's message and stack name the SQLite error behind Drizzle's wrapper", async (t) => {
   const { db } = await fileDb(t);
   await db.insert(Item).values({ id: 1, tag: "a", seq: 1 });

@@ -158,6 +158,9 @@ export class LocalClient implements Client {
   // Null for an in-memory database: its one connection is lent to a transaction whole.
   #writes: WriteLock | null;
   #busyTimeout: number;
+  // Give back the write turn of each open transaction; closing the client gives them all
+  // back, so a transaction never settled cannot keep this file's other writers waiting.
+  #turnsHeld = new Set<() => void>();
   readonly protocol = "file";
 
   readonly [SCOPE]: Scope = {
@@ -264,10 +267,18 @@ export class LocalClient implements Client {
       turn?.release();
       throw e;
     }
+    const giveBack = () => {
+      if (this.#turnsHeld.delete(giveBack)) turn?.release();
+    };
+    this.#turnsHeld.add(giveBack);
     return new LocalTransaction(conn, this.#intMode, (c) => {
       this.#conns.release(c);
-      turn?.release();
+      giveBack();
     });
+  }
+
+  #giveBackTurns(): void {
+    for (const giveBack of [...this.#turnsHeld]) giveBack();
   }
 
   async executeMultiple(sql: string): Promise<void> {
@@ -287,10 +298,12 @@ export class LocalClient implements Client {
 
   async reconnect(): Promise<void> {
     this.#conns.reopen();
+    this.#giveBackTurns();
   }
 
   close(): void {
     this.#conns.close();
+    this.#giveBackTurns();
   }
 }
 

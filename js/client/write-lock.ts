@@ -34,7 +34,8 @@ export class WriteLock {
         ok();
       };
       const timer = setTimeout(() => {
-        this.#waiting.splice(this.#waiting.indexOf(grant) >>> 0, 1);
+        const at = this.#waiting.indexOf(grant);
+        if (at >= 0) this.#waiting.splice(at, 1);
         fail(
           new LibsqlError(
             `database is locked: another transaction of this process held the write lock for more than ${timeoutMs} ms (busyTimeout)`,
