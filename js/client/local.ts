@@ -215,7 +215,10 @@ export class LocalClient implements Client {
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
     const sql = sqlOf(stmtOrSql);
-    return this.#inTurn(sql, () => this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode));
+    // The hot path: no closure unless another writer holds the turn.
+    const turn = this.#turnFor(sql);
+    if (turn === null) return this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode);
+    return turn.run(() => this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode), this.#busyTimeout);
   }
 
   readonly [INSERT_ROWS]: InsertRows = (sql, values, width) =>
