@@ -6,7 +6,7 @@
 // Throughput counts the rows found in the file after every process exited (not the
 // acknowledgements: a write acknowledged but missing is reported as lost).
 // Prints medians of rows/s, failures and lost writes per setup, and the ratios.
-// Run: node bench/writers.mjs [rounds] [seconds]   (needs `npm run build`; installs upstream into bench/.work)
+// Run: node bench/writers.mjs [rounds] [seconds]   (needs `npm run build`; installs upstream into $TMPDIR/astro-db-bench, outside the repository)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ const ROUNDS = Number(process.argv[2] ?? 5);
 const SECONDS = Number(process.argv[3] ?? 3);
 const CONCURRENCY = 4;
 const repo = new URL("..", import.meta.url).pathname;
-const work = join(repo, "bench/.work/upstream-writers");
+const work = join(tmpdir(), "astro-db-bench", "upstream-writers");
 
 function installUpstream() {
   mkdirSync(work, { recursive: true });
