@@ -38,6 +38,11 @@ fn error_response(e: ServeError) -> Response<Body> {
     match e {
         ServeError::Protocol(m) => reply(StatusCode::BAD_REQUEST, "text/plain", m),
         ServeError::Forbidden(m) => json(StatusCode::FORBIDDEN, &serde_json::json!({ "error": m })),
+        ServeError::Overloaded(m) => {
+            let mut r = json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({ "error": m }));
+            r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+            r
+        }
         ServeError::StreamExpired => json(
             StatusCode::BAD_REQUEST,
             &serde_json::json!({ "message": "The stream has expired due to inactivity", "code": "STREAM_EXPIRED" }),
@@ -53,6 +58,27 @@ pub(super) fn auth_response(e: AuthError) -> Response<Body> {
 
 /// Routes one request. Never fails: every error becomes a response.
 pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+    let origin = match shared.allowed.check(req.method(), req.headers()) {
+        Ok(o) => o,
+        Err(r) => return reply(r.status, "text/plain", r.message),
+    };
+    let preflight = req.method() == Method::OPTIONS;
+    let mut resp = if preflight { reply(StatusCode::NO_CONTENT, "text/plain", "") } else { route_checked(shared, req).await };
+    if let Some(origin) = origin {
+        // Only origins given with --cors-origin get here.
+        let h = resp.headers_mut();
+        h.insert("access-control-allow-origin", origin);
+        h.insert("vary", HeaderValue::from_static("Origin"));
+        if preflight {
+            h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST"));
+            h.insert("access-control-allow-headers", HeaderValue::from_static("authorization, content-type, x-libsql-client-version"));
+            h.insert("access-control-max-age", HeaderValue::from_static("600"));
+        }
+    }
+    resp
+}
+
+async fn route_checked(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     if super::ws::is_upgrade(&req) {
         return super::ws::upgrade(shared, req);
     }
@@ -97,6 +123,10 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServeError> 
 async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
     let req: PipelineReqBody = decode(body)?;
     let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
+    // The response size limits count the results of this HTTP request.
+    if let Some(db) = stream.db.as_mut() {
+        db.reset_budget();
+    }
     let mut results = Vec::with_capacity(req.requests.len());
     let mut rest = std::collections::VecDeque::from(req.requests);
     // Requests that cannot wait run here, in order, until one might (see `pipeline::Quick`).
@@ -106,7 +136,7 @@ async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<R
             rest.push_front(r);
             break;
         }
-        match pipeline::handle_quick(&mut stream, r, ctx, &shared.pool, &shared.quick) {
+        match pipeline::handle_quick(&mut stream, r, ctx, &shared.pool) {
             Ok(Ok(response)) => results.push(StreamResult::Ok { response }),
             Ok(Err(ServeError::Stmt(error))) => results.push(StreamResult::Error { error }),
             Ok(Err(e)) => {
@@ -157,12 +187,15 @@ async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<R
 async fn handle_cursor(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
     let req: CursorReqBody = decode(body)?;
     let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
+    if let Some(db) = stream.db.as_mut() {
+        db.reset_budget();
+    }
     let sh = shared.clone();
     let joined = tokio::task::spawn_blocking(move || {
         // The Rust crate reads `step_end.last_insert_rowid` as a number here.
         let mut c = CursorCollector::new(false);
-        let r = match pipeline::open_db(&mut stream.db, stream.closed, &sh.pool) {
-            Ok(db) => batch::run(db, &req.batch, &stream.sqls, ctx.can_write, &mut c),
+        let r = match pipeline::open_db(&mut stream.db, stream.closed, &sh.pool, ctx) {
+            Ok(db) => batch::run(db, &req.batch, &stream.sqls, &mut c),
             Err(e) => Err(e),
         };
         (stream, r.map(|()| c.entries))

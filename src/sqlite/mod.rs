@@ -6,10 +6,12 @@
 mod cipher;
 mod connection;
 mod error;
+mod policy;
 mod statement;
 mod wal;
 
 pub use connection::{Connection, Handle};
 pub use error::{base_name as base_code_name, SqliteError};
 pub use statement::{ColumnValue, Statement};
+pub use policy::Denial;
 pub use wal::Checkpoint;
