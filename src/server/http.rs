@@ -58,7 +58,7 @@ pub(super) fn auth_response(e: AuthError) -> Response<Body> {
 
 /// Routes one request. Never fails: every error becomes a response.
 pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
-    let origin = match shared.allowed.check(req.method(), req.headers()) {
+    let origin = match shared.allowed.check(req.method(), req.uri().path(), req.headers()) {
         Ok(o) => o,
         Err(r) => return reply(r.status, "text/plain", r.message),
     };

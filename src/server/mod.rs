@@ -130,13 +130,11 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     let slots = Arc::new(Semaphore::new(limits::MAX_TCP_CONNECTIONS));
     loop {
         tokio::select! {
-            // Past the bound, connections wait in the kernel's backlog.
-            Ok(slot) = slots.clone().acquire_owned() => {
-                let accepted = tokio::select! {
-                    a = listener.accept() => a,
-                    _ = stopped(&mut stop) => break,
-                };
+            // Past the bound, connections wait in the kernel's backlog (the loop looks again
+            // when a connection ends or the sweep ticks).
+            accepted = listener.accept(), if slots.available_permits() > 0 => {
                 let Ok((tcp, _)) = accepted else { continue };
+                let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
                 let _ = tcp.set_nodelay(true);
                 let sh = shared.clone();
                 conns.spawn(async move {
