@@ -65,7 +65,8 @@ function rewrite(url: string, secret: (p: Param) => string | undefined, hideUser
       const s = secret(p);
       if (s !== undefined) kept.push(s);
     } else if (depth < MAX_DEPTH && p.rawValue !== undefined && mayBeUrl(p.value)) {
-      const inner = rewrite(p.value, secret, hideUser, depth + 1);
+      // A nested URL's user info is a credential wherever the outer URL goes.
+      const inner = rewrite(p.value, secret, true, depth + 1);
       kept.push(inner === p.value ? p.raw : `${p.rawName}=${encodeURIComponent(inner)}`);
     } else kept.push(p.raw);
   }

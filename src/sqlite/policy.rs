@@ -102,11 +102,14 @@ impl Policy {
         }
     }
 
-    /// Interrupts statements still running `limit` from now (`None`: no limit).
+    /// Interrupts statements still running `limit` from now (`None`: no limit; an interrupt
+    /// already seen stays readable by [`Policy::take_timed_out`]).
     pub fn set_deadline(&self, limit: Option<Duration>) {
         let at = limit.map_or(0, |l| since_epoch(Instant::now() + l));
         self.deadline.store(at, Ordering::Relaxed);
-        self.timed_out.store(false, Ordering::Relaxed);
+        if limit.is_some() {
+            self.timed_out.store(false, Ordering::Relaxed);
+        }
     }
 
     /// Whether the last interrupt came from the deadline (forgotten once read).
