@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -18,10 +19,16 @@ use super::Shared;
 /// Largest request body accepted; a dev server has no use for more, and it bounds memory.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
-pub type Body = Full<Bytes>;
+/// Response bodies: whole (`full`), or streamed where they can be large (`/export`); a
+/// stream that fails cuts the connection, so the client sees a short body, not a wrong one.
+pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+
+pub(super) fn full(body: impl Into<Bytes>) -> Body {
+    Full::new(body.into()).map_err(|never| match never {}).boxed_unsync()
+}
 
 pub(super) fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     r

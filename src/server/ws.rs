@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -31,7 +30,7 @@ pub fn is_upgrade<B>(req: &Request<B>) -> bool {
 }
 
 fn plain(status: StatusCode, msg: &str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(msg.to_owned())));
+    let mut r = Response::new(super::http::full(msg.to_owned()));
     *r.status_mut() = status;
     r
 }

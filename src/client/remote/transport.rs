@@ -24,7 +24,7 @@ use super::error::RemoteError;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest silence while waiting for a response's headers or its next body bytes. Generous:
 /// a server may take its own query timeout before answering.
-const READ_TIMEOUT: Duration = Duration::from_secs(120);
+const READ_TIMEOUT: Duration = if cfg!(test) { Duration::from_millis(300) } else { Duration::from_secs(120) };
 /// Largest Hrana response accepted (sqld sends at most 32 MB of results per request).
 pub const MAX_HRANA_RESPONSE: usize = 64 * 1024 * 1024;
 /// Idle connections kept per client; more in-flight requests open more connections.
@@ -283,4 +283,35 @@ fn tls_config() -> Result<Arc<rustls::ClientConfig>, RemoteError> {
         })
         .clone()
         .map_err(|e| RemoteError::fatal("TLS_ERROR", format!("Cannot set up TLS: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_accepts_and_never_answers_times_out() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            // Reads the request and keeps the socket open without a byte in reply.
+            let silent = tokio::spawn(async move {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                loop {
+                    if tokio::io::AsyncReadExt::read(&mut s, &mut buf).await.unwrap_or(0) == 0 {
+                        break;
+                    }
+                }
+            });
+            let ep = Endpoint::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+            let started = std::time::Instant::now();
+            let err = Transport::new(None).post_json(&ep, "/v3/pipeline", b"{}".to_vec()).await.err().expect("an answer came");
+            assert_eq!(err.code, "SERVER_UNREACHABLE");
+            assert!(err.message.contains("no response"), "{}", err.message);
+            assert!(started.elapsed() < Duration::from_secs(5));
+            silent.abort();
+        });
+    }
 }
