@@ -130,3 +130,12 @@ fn a_transaction_open_too_long_is_rolled_back() {
     assert!(db.is_autocommit());
     assert_eq!(run(&mut db, "SELECT * FROM t"), Ok(0), "the insert was rolled back");
 }
+
+#[test]
+fn ordinary_writes_and_transactions_leave_the_connection_reusable() {
+    let mut db = db_with(Limits::default());
+    for sql in ["CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)", "BEGIN IMMEDIATE", "INSERT INTO kv (v) VALUES ('x')", "UPDATE kv SET v = 'y'", "SELECT * FROM kv", "COMMIT", "DELETE FROM kv", "PRAGMA table_info(kv)"] {
+        run(&mut db, sql).unwrap();
+        assert!(!db.is_dirty(), "{sql} marked the connection");
+    }
+}
