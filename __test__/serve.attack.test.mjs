@@ -226,33 +226,61 @@ test("responses are capped per statement and per request, like sqld", async (t) 
   await assert.rejects(ws.execute(rows(200)), (e) => e.code === "RESPONSE_TOO_LARGE");
 });
 
+test("/v3/cursor streams entries as they are produced instead of building the result first", async (t) => {
+  const server = await start(t, "cursor", { queryTimeoutMs: 1_500 });
+  const { port } = new URL(server.url);
+  const body = JSON.stringify({ baton: null, batch: { steps: [{ stmt: { sql: "SELECT 1 AS one" } }, { stmt: { sql: RUNAWAY } }] } });
+  const t0 = performance.now();
+  const { firstRowMs, endMs, text } = await new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/v3/cursor", headers: { "content-type": "application/json" }, agent: false }, (res) => {
+      let text = "";
+      let firstRowMs;
+      res.on("data", (d) => {
+        text += d;
+        if (firstRowMs === undefined && text.includes('"type":"row"')) firstRowMs = performance.now() - t0;
+      });
+      res.on("end", () => resolve({ firstRowMs, endMs: performance.now() - t0, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+  assert.ok(firstRowMs < 1_000, `the first row came after ${firstRowMs} ms`);
+  assert.ok(endMs >= 1_400, `the cursor ended after ${endMs} ms`);
+  assert.match(text, /query timeout/);
+});
+
 test("open streams, WebSocket connections, hello, headers and transactions are bounded", async (t) => {
   const server = await start(t, "bounds");
   const c = client(t, server.url);
   await c.execute("CREATE TABLE t (x)");
+  // The stream and connection bounds are tried on servers of their own: what they leave
+  // open takes a while to go.
+  const batons = await start(t, "bounds-batons");
+  const sockets = await start(t, "bounds-ws");
 
   // Batons: streams left open (never closed) stop at 128.
   const open = JSON.stringify({ baton: null, requests: [{ type: "execute", stmt: { sql: "SELECT 1" } }] });
   const statuses = [];
   for (let i = 0; i < 140; i++) {
-    statuses.push((await raw(server, { headers: { "content-type": "application/json" }, body: open })).status);
+    statuses.push((await raw(batons, { headers: { "content-type": "application/json" }, body: open })).status);
   }
   assert.equal(statuses.filter((s) => s === 200).length, 128);
   assert.equal(statuses.at(-1), 503);
 
   // WebSocket connections stop at 128.
-  const sockets = [];
+  const opened = [];
   let refused;
   for (let i = 0; i < 140 && !refused; i++) {
-    const u = await upgrade(server);
-    sockets.push(u.socket);
+    const u = await upgrade(sockets);
+    opened.push(u.socket);
     if (!/ 101 /.test(u.status)) refused = u.status;
   }
   assert.match(refused ?? "", / 503 /);
-  for (const s of sockets) s.destroy();
+  for (const s of opened) s.destroy();
 
   // A WebSocket that never says hello, and a request whose headers never end, are closed.
   const silent = await upgrade(server);
+  assert.match(silent.status, / 101 /);
   const slow = await connect(server);
   slow.write("POST /v3/pipeline HTTP/1.1\r\nHost: 127.0.0.1\r\n");
   const drip = setInterval(() => slow.write("X-Drip: 1\r\n"), 500);
@@ -270,6 +298,7 @@ test("open streams, WebSocket connections, hello, headers and transactions are b
   while (!autocommit && performance.now() < deadline) {
     await new Promise((res) => setTimeout(res, 1_000));
     r = await post({ baton: r.baton, requests: [{ type: "get_autocommit" }] });
+    assert.ok(r.results, JSON.stringify(r));
     autocommit = r.results[0].response?.is_autocommit ?? false;
   }
   assert.ok(autocommit, "the transaction is still open");

@@ -4,16 +4,17 @@
 use std::sync::Arc;
 
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::auth::{Access, AuthError};
-use super::batch::{self, CursorCollector};
+use super::batch::{self, BatchSink, CursorCollector};
+use super::exec::{RowSink, StepEnd};
 use super::error::ServeError;
 use super::pipeline::{self, Ctx, CursorReqBody, CursorRespBody, PipelineReqBody, PipelineRespBody, StreamResult};
-use super::proto::CursorEntry;
+use super::proto::{Col, CursorEntry, Error, Value};
 use super::Shared;
 
 /// Largest request body accepted; a dev server has no use for more, and it bounds memory.
@@ -191,43 +192,134 @@ async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<R
     Ok(json(StatusCode::OK, &PipelineRespBody { baton, base_url: None, results }))
 }
 
+/// Cursor entries queued for sending: the batch runs ahead of a slow reader by this many.
+const CURSOR_QUEUE: usize = 64;
+
+/// `/v3/cursor`: the batch is checked first (failures get an HTTP error, as before anything
+/// is sent), then its entries stream out as they are produced, one JSON line each: memory
+/// stays at [`CURSOR_QUEUE`] entries however large the result.
 async fn handle_cursor(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
     let req: CursorReqBody = decode(body)?;
     let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
     if let Some(db) = stream.db.as_mut() {
         db.reset_budget();
     }
+    let baton = shared.streams.next_baton(id);
+    let (checked_tx, checked_rx) = tokio::sync::oneshot::channel::<Result<(), ServeError>>();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(CURSOR_QUEUE);
     let sh = shared.clone();
-    let joined = tokio::task::spawn_blocking(move || {
-        // The Rust crate reads `step_end.last_insert_rowid` as a number here.
-        let mut c = CursorCollector::new(false);
-        let r = match pipeline::open_db(&mut stream.db, stream.closed, &sh.pool, ctx) {
-            Ok(db) => batch::run(db, &req.batch, &stream.sqls, &mut c),
-            Err(e) => Err(e),
+    tokio::task::spawn_blocking(move || {
+        let db = match pipeline::open_db(&mut stream.db, stream.closed, &sh.pool, ctx) {
+            Ok(db) => db,
+            Err(e) => {
+                sh.streams.discard(id);
+                let _ = checked_tx.send(Err(e));
+                return;
+            }
         };
-        (stream, r.map(|()| c.entries))
-    })
-    .await;
-    let Ok((stream, entries)) = joined else {
-        shared.streams.discard(id);
-        return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error"));
-    };
-    let entries = match entries {
-        Ok(e) => e,
-        Err(ServeError::Stmt(error)) => vec![CursorEntry::Error { error }],
-        Err(e) => {
-            shared.streams.discard(id);
-            drop(stream);
-            return Err(e);
+        let texts = match batch::check(db, &req.batch, &stream.sqls) {
+            Ok(t) => t,
+            // A statement error before any step: the one entry of the cursor, as before.
+            Err(ServeError::Stmt(error)) => {
+                let _ = checked_tx.send(Ok(()));
+                send_entry(&tx, &CursorEntry::Error { error });
+                // Released before the body ends: the client may send the baton right after.
+                sh.streams.release(id, stream, &sh.pool);
+                return;
+            }
+            Err(e) => {
+                sh.streams.discard(id);
+                let _ = checked_tx.send(Err(e));
+                return;
+            }
+        };
+        let _ = checked_tx.send(Ok(()));
+        // The Rust crate reads `step_end.last_insert_rowid` as a number here.
+        let mut sink = Streaming { inner: CursorCollector::new(false), tx: &tx };
+        let outcome = batch::run_checked(db, &req.batch, texts, &mut sink);
+        let failed = outcome.is_err();
+        if let Err(e) = outcome {
+            let error = match e {
+                ServeError::Stmt(error) => error,
+                ServeError::Forbidden(message) => Error { message, code: "FORBIDDEN".into() },
+                other => Error { message: format!("{other:?}"), code: "SERVER_ERROR".into() },
+            };
+            send_entry(&tx, &CursorEntry::Error { error });
         }
-    };
-    let baton = shared.streams.release(id, stream, &shared.pool);
-    let mut out = serde_json::to_vec(&CursorRespBody { baton, base_url: None }).unwrap_or_default();
-    out.push(b'\n');
-    for e in &entries {
-        if serde_json::to_writer(&mut out, e).is_ok() {
-            out.push(b'\n');
+        // Released before the body ends (`tx` dropped last): the client may send the baton
+        // as soon as it has read the last entry.
+        if failed {
+            sh.streams.discard(id);
+        } else {
+            sh.streams.release(id, stream, &sh.pool);
+        }
+        drop(tx);
+    });
+    match checked_rx.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error")),
+    }
+    let mut head = serde_json::to_vec(&CursorRespBody { baton, base_url: None }).unwrap_or_default();
+    head.push(b'\n');
+    let lines = futures_util::stream::unfold((Some(Bytes::from(head)), rx), |(first, mut rx)| async move {
+        let next = match first {
+            Some(h) => Some(h),
+            None => rx.recv().await,
+        };
+        next.map(|b| (Ok::<_, std::io::Error>(Frame::data(b)), (None, rx)))
+    });
+    let mut r = Response::new(StreamBody::new(lines).boxed_unsync());
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    Ok(r)
+}
+
+fn send_entry(tx: &tokio::sync::mpsc::Sender<Bytes>, entry: &CursorEntry) {
+    if let Ok(mut line) = serde_json::to_vec(entry) {
+        line.push(b'\n');
+        // A reader that went away just stops receiving; the batch ends within its bounds.
+        let _ = tx.blocking_send(Bytes::from(line));
+    }
+}
+
+/// Sends cursor entries as the collector makes them.
+struct Streaming<'a> {
+    inner: CursorCollector,
+    tx: &'a tokio::sync::mpsc::Sender<Bytes>,
+}
+
+impl Streaming<'_> {
+    fn flush(&mut self) {
+        for e in self.inner.entries.drain(..) {
+            send_entry(self.tx, &e);
         }
     }
-    Ok(reply(StatusCode::OK, "text/plain", out))
+}
+
+impl RowSink for Streaming<'_> {
+    fn begin(&mut self, cols: Vec<Col>) {
+        self.inner.begin(cols);
+        self.flush();
+    }
+    fn row(&mut self, row: Vec<Value>) {
+        self.inner.row(row);
+        self.flush();
+    }
+}
+
+impl BatchSink for Streaming<'_> {
+    fn step_begin(&mut self, step: usize) {
+        self.inner.step_begin(step);
+    }
+    fn step_ok(&mut self, step: usize, end: StepEnd) {
+        self.inner.step_ok(step, end);
+        self.flush();
+    }
+    fn step_error(&mut self, step: usize, error: Error) {
+        self.inner.step_error(step, error);
+        self.flush();
+    }
+    fn step_skipped(&mut self, step: usize) {
+        self.inner.step_skipped(step);
+    }
 }

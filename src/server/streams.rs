@@ -103,6 +103,10 @@ fn random_u64() -> u64 {
     u64::from_le_bytes(b)
 }
 
+fn baton(id: u64, seq: u64, secret: u64) -> String {
+    format!("{id:x}.{seq:x}.{secret:x}")
+}
+
 impl Streams {
     pub fn new(max: usize) -> Self {
         Self { state: Mutex::default(), max }
@@ -143,6 +147,16 @@ impl Streams {
         }
     }
 
+    /// The baton [`Streams::release`] will hand out for a busy stream that stays open (a
+    /// cursor sends it before its entries).
+    pub fn next_baton(&self, id: u64) -> Option<String> {
+        let st = self.state.lock().ok()?;
+        match st.slots.get(&id) {
+            Some(Slot::Busy { seq, secret }) => Some(baton(id, *seq + 1, *secret)),
+            _ => None,
+        }
+    }
+
     /// Puts a stream back after a request; returns the baton for the next one, or `None`
     /// when the stream was closed (its connection then goes back to the pool).
     pub fn release(&self, id: u64, mut stream: Box<HttpStream>, pool: &Pool) -> Option<String> {
@@ -161,7 +175,7 @@ impl Streams {
             return None;
         }
         st.slots.insert(id, Slot::Idle { stream, seq, secret, expires: Instant::now() + EXPIRATION });
-        Some(format!("{id:x}.{seq:x}.{secret:x}"))
+        Some(baton(id, seq, secret))
     }
 
     /// Forgets a stream whose request failed: its connection closes and rolls back.
