@@ -229,7 +229,9 @@ test("responses are capped per statement and per request, like sqld", async (t) 
 test("/v3/cursor streams entries as they are produced instead of building the result first", async (t) => {
   const server = await start(t, "cursor", { queryTimeoutMs: 1_500 });
   const { port } = new URL(server.url);
-  const body = JSON.stringify({ baton: null, batch: { steps: [{ stmt: { sql: "SELECT 1 AS one" } }, { stmt: { sql: RUNAWAY } }] } });
+  // About 4 MB of rows, then a step that runs until the query timeout.
+  const big = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT x, hex(randomblob(1000)) FROM c";
+  const body = JSON.stringify({ baton: null, batch: { steps: [{ stmt: { sql: big } }, { stmt: { sql: RUNAWAY } }] } });
   const t0 = performance.now();
   const { firstRowMs, endMs, text } = await new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/v3/cursor", headers: { "content-type": "application/json" }, agent: false }, (res) => {

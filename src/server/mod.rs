@@ -98,8 +98,12 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
     let limits = Arc::new(cfg.limits.clone());
     let pool = streams::Pool::new(cfg.db.clone(), gate.clone(), limits.clone());
     // Set up outside the policy of client connections (a pragma would mark it not reusable).
+    // It must not checkpoint when it closes either: the WAL's frames are the generation's.
     crate::sqlite::Connection::open(&cfg.db)
-        .and_then(|mut first| first.execute_script("PRAGMA journal_mode=WAL"))
+        .and_then(|mut first| {
+            first.execute_script("PRAGMA journal_mode=WAL")?;
+            first.keep_wal()
+        })
         .map_err(|e| format!("cannot open database {}: {e}", cfg.db))?;
     let sync = generation::Generations::open(&cfg.db, cfg.sync_checkpoint_frames, gate)
         .map_err(|e| format!("cannot set up replica sync for {}: {e}", cfg.db))?;
