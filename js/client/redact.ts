@@ -56,7 +56,10 @@ function mayBeUrl(value: string): boolean {
  * `undefined`), nested URLs are rewritten the same way.
  */
 function rewrite(url: string, secret: (p: Param) => string | undefined, hideUser: boolean, depth: number): string {
-  const { base, query, hash } = split(url);
+  const { base, query, hash: rawHash } = split(url);
+  // Clients reject fragments, but the text may still be shown: a `?…` after `#` is treated
+  // like a query too.
+  const hash = rawHash.includes("?") && depth < MAX_DEPTH ? `#${rewrite(rawHash.slice(1), secret, hideUser, depth + 1)}` : rawHash;
   const shownBase = hideUser ? base.replace(/(\/\/)[^/@?#]*@/, "$1***@") : base;
   if (query === undefined) return shownBase + hash;
   const kept: string[] = [];
@@ -88,9 +91,9 @@ export function withoutSecrets(url: string): string {
 
 /** The secret values in a URL's query (and nested URLs'), as written and decoded, to scrub from text. */
 export function secretsIn(url: string, depth = 0): string[] {
-  const { query } = split(url);
-  if (query === undefined) return [];
-  const out: string[] = [];
+  const { query, hash } = split(url);
+  const out: string[] = hash.includes("?") && depth < MAX_DEPTH ? secretsIn(hash.slice(1), depth + 1) : [];
+  if (query === undefined) return out;
   for (const p of params(query)) {
     if (isSecret(p)) out.push(p.rawValue ?? "", p.value);
     else if (depth < MAX_DEPTH && mayBeUrl(p.value)) out.push(...secretsIn(p.value, depth + 1));
