@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::sqlite::{ColumnValue, Connection, Denial, SqliteError, Statement};
+use crate::sqlite::{Connection, Denial, SqliteError, Statement};
 
 use super::error::{from_prepare, from_sqlite, ServeError, QUICK_INTERRUPTED};
 use super::gate::{Gate, Ticket};
 use super::limits::Limits;
+use super::bind::bind;
+use super::columns::{col, encoded_size, non_empty, value};
 use super::proto::{Col, DescribeCol, DescribeParam, DescribeResult, Stmt, Value};
 use super::quick::{Quick, QUICK_LIMIT};
 
@@ -437,83 +439,6 @@ fn has_statement(conn: &mut Connection, rest: &str) -> bool {
     }
     // Comments alone prepare to nothing; anything else (even an error) is a second statement.
     !matches!(conn.prepare(t), Ok(None))
-}
-
-/// About the bytes a value takes in a JSON response (`{"type":"text","value":"…"}`), the
-/// measure of the response size limits.
-fn encoded_size(v: &Value) -> u64 {
-    const ENVELOPE: u64 = 30;
-    ENVELOPE
-        + match v {
-            Value::Null => 0,
-            Value::Integer(_) | Value::Float(_) => 24,
-            Value::Text(t) => t.len() as u64,
-            Value::Blob(b) => (b.len() as u64).div_ceil(3) * 4,
-        }
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_owned())
-}
-
-fn col(s: &Statement, i: usize) -> Col {
-    Col { name: Some(s.column_name(i).to_owned()), decltype: non_empty(s.column_decltype(i)) }
-}
-
-fn value(s: &Statement, i: usize) -> Value {
-    match s.column(i) {
-        ColumnValue::Null => Value::Null,
-        ColumnValue::Integer(v) => Value::Integer(v),
-        ColumnValue::Real(v) => Value::Float(v),
-        ColumnValue::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ColumnValue::Blob(b) => Value::Blob(b.to_vec()),
-    }
-}
-
-fn args_invalid(detail: impl std::fmt::Display) -> ServeError {
-    ServeError::stmt("ARGS_INVALID", format!("Arguments do not match SQL parameters: {detail}"))
-}
-
-/// Binds arguments the way sqld does: `?NNN` by position, `:name` by name with or without
-/// its prefix; a missing value is an error (except under `EXPLAIN`).
-fn bind(s: &mut Statement, stmt: &Stmt) -> Result<(), ServeError> {
-    let count = s.parameter_count();
-    let given = if stmt.named_args.is_empty() { stmt.args.len() } else { stmt.named_args.len() };
-    if given > count {
-        return Err(args_invalid(format_args!("too many parameters, expected {count} found {given}")));
-    }
-    let positional = stmt.named_args.is_empty();
-    for idx in 1..=count {
-        let (found, name): (Option<&Value>, Option<String>) = match s.parameter_name(idx) {
-            Some(name) => {
-                let found = if let Some(pos) = name.strip_prefix('?') {
-                    let pos: usize = pos.parse().map_err(|_| args_invalid(format_args!("invalid parameter {name}")))?;
-                    if positional { pos.checked_sub(1).and_then(|p| stmt.args.get(p)) } else { None }
-                } else {
-                    let bare = name.get(1..).unwrap_or("");
-                    stmt.named_args.iter().find(|a| a.name == name || a.name == bare).map(|a| &a.value)
-                };
-                (found, Some(name.to_owned()))
-            }
-            None => (if positional { stmt.args.get(idx - 1) } else { None }, None),
-        };
-        let Some(v) = found else {
-            if s.is_explain() {
-                return Ok(());
-            }
-            let what = name.unwrap_or_else(|| idx.to_string());
-            return Err(args_invalid(format_args!("value for parameter {what} not found")));
-        };
-        let r = match v {
-            Value::Null => s.bind_null(idx),
-            Value::Integer(i) => s.bind_int(idx, *i),
-            Value::Float(f) => s.bind_real(idx, *f),
-            Value::Text(t) => s.bind_text(idx, t.as_bytes()),
-            Value::Blob(b) => s.bind_blob(idx, b),
-        };
-        r.map_err(args_invalid)?;
-    }
-    Ok(())
 }
 
 struct Kind {

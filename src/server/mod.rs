@@ -9,8 +9,11 @@
 
 mod auth;
 mod batch;
+mod bind;
 pub mod bindings;
 mod browser;
+mod columns;
+mod cursor;
 mod error;
 mod exec;
 #[cfg(test)]
