@@ -17,10 +17,24 @@ use super::Shared;
 
 /// Chunks of cursor entries queued for sending: the batch runs ahead of a slow reader by this many.
 const CURSOR_QUEUE: usize = 64;
+/// Bytes of cursor lines gathered before they are sent: a cursor that stays smaller is sent
+/// whole with its length, like any response (streaming every batch cost small ones a
+/// measurable share of their time); a larger one streams in chunks of this size.
+const CURSOR_CHUNK: usize = 64 * 1024;
+
+/// How the response starts, once the checks passed (or not).
+enum Start {
+    Fail(ServeError),
+    /// The whole cursor, small enough to send at once.
+    Whole(Vec<u8>),
+    /// Chunks follow on the channel.
+    Stream,
+}
 
 /// `/v3/cursor`: the batch is checked first (failures get an HTTP error, as before anything
-/// is sent), then its entries (one JSON line each) stream out in chunks as they are
-/// produced: memory stays at [`CURSOR_QUEUE`] chunks however large the result.
+/// is sent), then its entries (one JSON line each) are gathered; past [`CURSOR_CHUNK`] they
+/// stream out as they are produced, so memory stays at [`CURSOR_QUEUE`] chunks however
+/// large the result.
 pub async fn handle_cursor(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
     let req: CursorReqBody = decode(body)?;
     let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
@@ -28,144 +42,144 @@ pub async fn handle_cursor(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result
         db.reset_budget();
     }
     let baton = shared.streams.next_baton(id);
-    let (checked_tx, checked_rx) = tokio::sync::oneshot::channel::<Result<(), ServeError>>();
+    let mut head = serde_json::to_vec(&CursorRespBody { baton, base_url: None }).unwrap_or_default();
+    head.push(b'\n');
+    let (start_tx, start_rx) = tokio::sync::oneshot::channel::<Start>();
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(CURSOR_QUEUE);
     let sh = shared.clone();
     tokio::task::spawn_blocking(move || {
+        let mut sink = Streaming { inner: CursorCollector::new(false), tx, start: Some(start_tx), buf: head };
         let db = match pipeline::open_db(&mut stream.db, stream.closed, &sh.pool, ctx) {
             Ok(db) => db,
             Err(e) => {
                 sh.streams.discard(id);
-                let _ = checked_tx.send(Err(e));
+                sink.fail(e);
                 return;
             }
         };
-        let texts = match batch::check(db, &req.batch, &stream.sqls) {
-            Ok(t) => t,
-            // A statement error before any step: the one entry of the cursor, as before.
-            Err(ServeError::Stmt(error)) => {
-                let _ = checked_tx.send(Ok(()));
-                send_entry(&tx, &CursorEntry::Error { error });
-                // Released before the body ends: the client may send the baton right after.
-                sh.streams.release(id, stream, &sh.pool);
-                return;
-            }
+        let outcome = match batch::check(db, &req.batch, &stream.sqls) {
+            Ok(texts) => batch::run_checked(db, &req.batch, texts, &mut sink),
+            Err(e @ ServeError::Stmt(_)) => Err(e),
             Err(e) => {
                 sh.streams.discard(id);
-                let _ = checked_tx.send(Err(e));
+                sink.fail(e);
                 return;
             }
         };
-        let _ = checked_tx.send(Ok(()));
-        // The Rust crate reads `step_end.last_insert_rowid` as a number here.
-        let mut sink = Streaming { inner: CursorCollector::new(false), tx: &tx, buf: Vec::new() };
-        let outcome = batch::run_checked(db, &req.batch, texts, &mut sink);
-        sink.finish();
-        let failed = outcome.is_err();
-        if let Err(e) = outcome {
-            let error = match e {
-                ServeError::Stmt(error) => error,
-                ServeError::Forbidden(message) => Error { message, code: "FORBIDDEN".into() },
-                other => Error { message: format!("{other:?}"), code: "SERVER_ERROR".into() },
-            };
-            send_entry(&tx, &CursorEntry::Error { error });
-        }
-        // Released before the body ends (`tx` dropped last): the client may send the baton
-        // as soon as it has read the last entry.
+        let failed = match outcome {
+            Ok(()) => false,
+            // A statement error is an entry of the cursor (before any step: its only one).
+            Err(ServeError::Stmt(error)) => {
+                sink.entry(&CursorEntry::Error { error });
+                false
+            }
+            Err(e) => {
+                let error = match e {
+                    ServeError::Forbidden(message) => Error { message, code: "FORBIDDEN".into() },
+                    other => Error { message: format!("{other:?}"), code: "SERVER_ERROR".into() },
+                };
+                sink.entry(&CursorEntry::Error { error });
+                true
+            }
+        };
+        // Released before the body ends: the client may send the baton as soon as it has read
+        // the last entry.
         if failed {
             sh.streams.discard(id);
         } else {
             sh.streams.release(id, stream, &sh.pool);
         }
-        drop(tx);
+        sink.finish();
     });
-    match checked_rx.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(e),
-        Err(_) => return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error")),
-    }
-    let mut head = serde_json::to_vec(&CursorRespBody { baton, base_url: None }).unwrap_or_default();
-    head.push(b'\n');
-    let lines = futures_util::stream::unfold((Some(Bytes::from(head)), rx), |(first, mut rx)| async move {
-        let next = match first {
-            Some(h) => Some(h),
-            None => rx.recv().await,
-        };
-        next.map(|b| (Ok::<_, std::io::Error>(Frame::data(b)), (None, rx)))
-    });
-    let mut r = Response::new(StreamBody::new(lines).boxed_unsync());
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    let r = match start_rx.await {
+        Ok(Start::Fail(e)) => return Err(e),
+        Ok(Start::Whole(all)) => reply(StatusCode::OK, "text/plain", all),
+        Ok(Start::Stream) => {
+            let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|b| (Ok::<_, std::io::Error>(Frame::data(b)), rx))
+            });
+            let mut r = Response::new(StreamBody::new(chunks).boxed_unsync());
+            r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            r
+        }
+        Err(_) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error"),
+    };
     Ok(r)
 }
 
-/// Bytes of cursor lines gathered before they are sent: one chunk per small batch (a write
-/// per entry cost batches a measurable share of their time), a bounded buffer for large ones.
-const CURSOR_CHUNK: usize = 32 * 1024;
-
-fn send_entry(tx: &tokio::sync::mpsc::Sender<Bytes>, entry: &CursorEntry) {
-    let mut line = Vec::new();
-    push_line(&mut line, entry);
-    send(tx, line);
-}
-
-fn push_line(buf: &mut Vec<u8>, entry: &CursorEntry) {
-    if serde_json::to_writer(&mut *buf, entry).is_ok() {
-        buf.push(b'\n');
-    }
-}
-
-fn send(tx: &tokio::sync::mpsc::Sender<Bytes>, bytes: Vec<u8>) {
-    if !bytes.is_empty() {
-        // A reader that went away just stops receiving; the batch ends within its bounds.
-        let _ = tx.blocking_send(Bytes::from(bytes));
-    }
-}
-
-/// Sends cursor entries as the collector makes them, in chunks of about [`CURSOR_CHUNK`].
-struct Streaming<'a> {
+/// Gathers cursor entries as the collector makes them, and sends them whole or in chunks.
+struct Streaming {
     inner: CursorCollector,
-    tx: &'a tokio::sync::mpsc::Sender<Bytes>,
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    /// Until the response started.
+    start: Option<tokio::sync::oneshot::Sender<Start>>,
     buf: Vec<u8>,
 }
 
-impl Streaming<'_> {
-    fn flush(&mut self) {
-        for e in self.inner.entries.drain(..) {
-            push_line(&mut self.buf, &e);
+impl Streaming {
+    fn entry(&mut self, entry: &CursorEntry) {
+        if serde_json::to_writer(&mut self.buf, entry).is_ok() {
+            self.buf.push(b'\n');
         }
         if self.buf.len() >= CURSOR_CHUNK {
-            self.finish();
+            if let Some(start) = self.start.take() {
+                let _ = start.send(Start::Stream);
+            }
+            // A reader that went away just stops receiving; the batch ends within its bounds.
+            let _ = self.tx.blocking_send(Bytes::from(std::mem::take(&mut self.buf)));
         }
     }
 
-    /// Sends what is gathered.
-    fn finish(&mut self) {
-        send(self.tx, std::mem::take(&mut self.buf));
+    fn collected(&mut self) {
+        let entries = std::mem::take(&mut self.inner.entries);
+        for e in &entries {
+            self.entry(e);
+        }
+    }
+
+    fn fail(mut self, e: ServeError) {
+        if let Some(start) = self.start.take() {
+            let _ = start.send(Start::Fail(e));
+        }
+    }
+
+    /// Sends what is left; the body ends when `self` (the channel's sender) is dropped.
+    fn finish(mut self) {
+        let rest = std::mem::take(&mut self.buf);
+        match self.start.take() {
+            Some(start) => {
+                let _ = start.send(Start::Whole(rest));
+            }
+            None if !rest.is_empty() => {
+                let _ = self.tx.blocking_send(Bytes::from(rest));
+            }
+            None => {}
+        }
     }
 }
 
-impl RowSink for Streaming<'_> {
+impl RowSink for Streaming {
     fn begin(&mut self, cols: Vec<Col>) {
         self.inner.begin(cols);
-        self.flush();
+        self.collected();
     }
     fn row(&mut self, row: Vec<Value>) {
         self.inner.row(row);
-        self.flush();
+        self.collected();
     }
 }
 
-impl BatchSink for Streaming<'_> {
+impl BatchSink for Streaming {
     fn step_begin(&mut self, step: usize) {
         self.inner.step_begin(step);
     }
     fn step_ok(&mut self, step: usize, end: StepEnd) {
         self.inner.step_ok(step, end);
-        self.flush();
+        self.collected();
     }
     fn step_error(&mut self, step: usize, error: Error) {
         self.inner.step_error(step, error);
-        self.flush();
+        self.collected();
     }
     fn step_skipped(&mut self, step: usize) {
         self.inner.step_skipped(step);
