@@ -341,4 +341,16 @@ export interface StartServerOptions {
    * embedded replicas (`/sync`); default 4000 (about 16 MiB of WAL).
    */
   syncCheckpointFrames?: number
+  /** Milliseconds after which a statement is interrupted (`SQLITE_INTERRUPT`); default 10000. */
+  queryTimeoutMs?: number
+  /** Bytes one statement's result may take; default 10 MiB (as sqld). */
+  maxResponseSize?: number
+  /** Bytes all results of one request may take; default 32 MiB (as sqld). */
+  maxTotalResponseSize?: number
+  /** Lets clients run `ATTACH`/`DETACH` (off: they reach any file the server can). */
+  allowAttach?: boolean
+  /** Origins (`https://app.example`) whose web pages may use the server; none by default. */
+  corsOrigins?: Array<string>
+  /** Host names the server answers to besides loopback names and the bound address. */
+  allowHosts?: Array<string>
 }

@@ -132,7 +132,7 @@ test("ws: an abrupt disconnect mid-transaction rolls back and the server keeps s
 });
 
 async function pipeline(body, headers = {}) {
-  const res = await fetch(`${server.url}/v3/pipeline`, { method: "POST", body, headers });
+  const res = await fetch(`${server.url}/v3/pipeline`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
   return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
 }
 
@@ -196,7 +196,7 @@ test("raw protocol details match sqld", async () => {
   assert.equal(batch.response.result.step_results[1], null);
   assert.deepEqual(batch.response.result.step_results[2].rows, [[{ type: "integer", value: "3" }]]);
   // JSON cursors (what the Rust crate uses)
-  const cur = await fetch(`${server.url}/v3/cursor`, { method: "POST", body: JSON.stringify({ baton: null, batch: { steps: [{ stmt: { sql: "select 7 as s" } }] } }) });
+  const cur = await fetch(`${server.url}/v3/cursor`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ baton: null, batch: { steps: [{ stmt: { sql: "select 7 as s" } }] } }) });
   const lines = (await cur.text()).trim().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((l) => l.type ?? "head"), ["head", "step_begin", "row", "step_end"]);
 });
@@ -231,13 +231,33 @@ test("auth: Ed25519 JWTs with rw/ro access; 401 and 403 like sqld", async (t) =>
     }
     reader.close();
   }
-  const raw = await fetch(`${s.url}/v2/pipeline`, { method: "POST", body: "{}", headers: { authorization: `Bearer ${expired}` } });
+  const raw = await fetch(`${s.url}/v2/pipeline`, { method: "POST", body: "{}", headers: { authorization: `Bearer ${expired}`, "content-type": "application/json" } });
   assert.equal(raw.status, 401);
   assert.match(await raw.text(), /Unauthorized: `The JWT has expired`/);
 });
 
 test("CLI arguments", () => {
-  assert.deepEqual(parseServeArgs(["--db", "x.db", "--port=0", "--host", "0.0.0.0"]), { db: "x.db", port: 0, host: "0.0.0.0", help: false });
+  assert.deepEqual(parseServeArgs(["--db", "x.db", "--port=0", "--host", "0.0.0.0"]), {
+    db: "x.db",
+    port: 0,
+    host: "0.0.0.0",
+    corsOrigins: [],
+    allowHosts: [],
+    allowAttach: false,
+    help: false,
+  });
+  const hardened = parseServeArgs([
+    "--cors-origin", "http://localhost:4321", "--cors-origin=https://app.example", "--allow-host", "db.staging",
+    "--query-timeout", "2.5", "--max-response-size", "1000", "--max-total-response-size", "5000", "--allow-attach",
+  ]);
+  assert.deepEqual(hardened.corsOrigins, ["http://localhost:4321", "https://app.example"]);
+  assert.deepEqual(hardened.allowHosts, ["db.staging"]);
+  assert.equal(hardened.queryTimeoutMs, 2500);
+  assert.equal(hardened.maxResponseSize, 1000);
+  assert.equal(hardened.maxTotalResponseSize, 5000);
+  assert.equal(hardened.allowAttach, true);
+  assert.throws(() => parseServeArgs(["--cors-origin", "*"]), /--cors-origin/);
+  assert.throws(() => parseServeArgs(["--query-timeout", "0"]), /--query-timeout/);
   assert.equal(parseServeArgs(["--help"]).help, true);
   assert.throws(() => parseServeArgs(["--port", "http"]), /--port/);
   assert.throws(() => parseServeArgs(["--bogus"]), /unknown option/);

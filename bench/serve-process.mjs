@@ -10,7 +10,7 @@ export function startServe(db, extraArgs = []) {
     child.stdout.on("data", (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], close: async () => child.kill("SIGTERM") });
+      if (m) resolve({ url: m[1], pid: child.pid, close: async () => child.kill("SIGTERM") });
     });
     child.on("exit", (code) => reject(new Error(`astro-db serve exited with ${code}: ${out}`)));
   });

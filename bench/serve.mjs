@@ -1,7 +1,7 @@
 // Benchmark of `serve` with `@libsql/client` over HTTP on loopback: point selects/s and
 // batched inserts/s with 1 and 8 concurrent clients. Bounded in count and time; loopback only.
 //   node bench/serve.mjs [--seconds 3]
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServe } from "./serve-process.mjs";
@@ -15,8 +15,17 @@ const BATCH = 100;
 const dir = mkdtempSync(join(tmpdir(), "astro-db-serve-bench-"));
 const server = await startServe(join(dir, "bench.db"), process.env.CKPT ? ["--sync-checkpoint-frames", process.env.CKPT] : []);
 
+/** CPU time (user + system, in clock ticks of 10 ms) of the server process, where Linux tells it. */
+const statPath = `/proc/${server.pid}/stat`;
+function serverTicks() {
+  if (!existsSync(statPath)) return undefined;
+  const fields = readFileSync(statPath, "utf8").split(") ")[1].split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 async function run(label, clients, op) {
   const cs = Array.from({ length: clients }, () => createClient({ url: server.url }));
+  const ticks = serverTicks();
   const deadline = performance.now() + SECONDS * 1000;
   let ops = 0;
   const start = performance.now();
@@ -35,7 +44,10 @@ async function run(label, clients, op) {
   const elapsed = (performance.now() - start) / 1000;
   cs.forEach((c) => c.close());
   const rate = ops / elapsed;
-  console.log(`${label.padEnd(34)} ${clients} client${clients > 1 ? "s" : " "}  ${Math.round(rate).toLocaleString("en-US").padStart(9)} /s`);
+  // Server CPU per operation: on a machine shared with other work, throughput swings with the
+  // load while this stays put, so it is the figure to compare before/after a change.
+  const cpu = ticks === undefined ? "" : `  server CPU ${(((serverTicks() - ticks) * 10_000) / ops).toFixed(1).padStart(6)} µs/op`;
+  console.log(`${label.padEnd(34)} ${clients} client${clients > 1 ? "s" : " "}  ${Math.round(rate).toLocaleString("en-US").padStart(9)} /s${cpu}`);
   return rate;
 }
 

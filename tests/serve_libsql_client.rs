@@ -8,7 +8,7 @@ async fn start(name: &str) -> (server::Running, String, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("test.db");
     let _ = std::fs::remove_file(&db);
-    let cfg = Config { db: db.to_string_lossy().into_owned(), host: "127.0.0.1".into(), port: 0, auth_jwt_key: None, sync_checkpoint_frames: server::DEFAULT_CHECKPOINT_FRAMES };
+    let cfg = Config { db: db.to_string_lossy().into_owned(), host: "127.0.0.1".into(), port: 0, auth_jwt_key: None, sync_checkpoint_frames: server::DEFAULT_CHECKPOINT_FRAMES, limits: Default::default(), cors_origins: vec![], allow_hosts: vec![] };
     let running = server::start(cfg).await.unwrap();
     // libsql maps libsql:// to https; plain http keeps it on loopback without TLS.
     let url = format!("http://127.0.0.1:{}", running.addr.port());

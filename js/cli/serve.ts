@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import { serve } from "../server/index.js";
 
 export const SERVE_HELP = `Usage: astro-db serve [--db <file>] [--port 8080] [--host 127.0.0.1] [--auth-jwt-key-file <pem>]
-                      [--sync-checkpoint-frames 4000]
+                      [--sync-checkpoint-frames 4000] [--cors-origin <origin>]... [--allow-host <name>]...
+                      [--query-timeout 10] [--max-response-size <bytes>] [--max-total-response-size <bytes>]
+                      [--allow-attach]
 
 Serves a libSQL database file over the Hrana protocol (HTTP and WebSocket), like sqld,
 so --remote, push and execute can be rehearsed locally. libSQL embedded replicas
@@ -16,6 +18,16 @@ Options:
   --auth-jwt-key-file <pem>    Ed25519 public key: requests need a JWT signed by its private key
   --sync-checkpoint-frames <n> WAL frames after which the server checkpoints and replicas move to
                                a new generation (default: 4000, about 16 MiB)
+  --cors-origin <origin>       let web pages from this origin (e.g. http://localhost:4321) use the
+                               server; repeatable (default: none, requests with an Origin are refused)
+  --allow-host <name>          answer to this Host name too (default: loopback names and --host);
+                               repeatable
+  --query-timeout <seconds>    interrupt statements running longer (default: 10)
+  --max-response-size <bytes>  largest result of one statement (default: 10485760, as sqld)
+  --max-total-response-size <bytes>
+                               largest total of the results of one request (default: 33554432)
+  --allow-attach               let clients ATTACH/DETACH databases and VACUUM INTO files (anything
+                               the server's user can reach); off by default
   -h, --help                   this help
 `;
 
@@ -25,11 +37,23 @@ interface Parsed {
   host: string;
   keyFile?: string;
   syncCheckpointFrames?: number;
+  corsOrigins: string[];
+  allowHosts: string[];
+  queryTimeoutMs?: number;
+  maxResponseSize?: number;
+  maxTotalResponseSize?: number;
+  allowAttach: boolean;
   help: boolean;
 }
 
+function positive(flag: string, v: string, what: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number of ${what}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function parseServeArgs(argv: string[]): Parsed {
-  const out: Parsed = { db: ".astro/serve.db", port: 8080, host: "127.0.0.1", help: false };
+  const out: Parsed = { db: ".astro/serve.db", port: 8080, host: "127.0.0.1", corsOrigins: [], allowHosts: [], allowAttach: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -68,6 +92,27 @@ export function parseServeArgs(argv: string[]): Parsed {
         out.syncCheckpointFrames = n;
         break;
       }
+      case "--cors-origin": {
+        const v = value();
+        if (!/^https?:\/\/[^/?#]+$/.test(v.replace(/\/$/, ""))) throw new Error(`--cors-origin must be an origin like http://localhost:4321, not ${JSON.stringify(v)}`);
+        out.corsOrigins.push(v);
+        break;
+      }
+      case "--allow-host":
+        out.allowHosts.push(value());
+        break;
+      case "--query-timeout":
+        out.queryTimeoutMs = Math.max(1, Math.round(positive(flag, value(), "seconds") * 1000));
+        break;
+      case "--max-response-size":
+        out.maxResponseSize = Math.floor(positive(flag, value(), "bytes"));
+        break;
+      case "--max-total-response-size":
+        out.maxTotalResponseSize = Math.floor(positive(flag, value(), "bytes"));
+        break;
+      case "--allow-attach":
+        out.allowAttach = true;
+        break;
       default:
         throw new Error(`unknown option ${JSON.stringify(arg)}`);
     }
@@ -108,6 +153,12 @@ export async function runServe(argv: string[]): Promise<number> {
       host: args.host,
       authJwtKey,
       syncCheckpointFrames: args.syncCheckpointFrames,
+      corsOrigins: args.corsOrigins,
+      allowHosts: args.allowHosts,
+      queryTimeoutMs: args.queryTimeoutMs,
+      maxResponseSize: args.maxResponseSize,
+      maxTotalResponseSize: args.maxTotalResponseSize,
+      allowAttach: args.allowAttach,
       handleSignals: false,
     });
     // Resolve only when a signal closes the server: the CLI's exit code comes from here.

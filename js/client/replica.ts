@@ -18,8 +18,8 @@ import type { Client, InArgs, InStatement, Replicated, Transaction, TransactionM
  */
 export class ReplicaClient implements Client {
   readonly protocol = "file";
-  /** The checked replica options. */
-  readonly options: Readonly<ReplicaOptions>;
+  /** The checked replica options, without the token (objects get logged whole). */
+  readonly options: Readonly<Omit<ReplicaOptions, "authToken">>;
   #native: NativeReplica;
   #primary: RemoteClient;
   #local: LocalClient | undefined;
@@ -42,7 +42,8 @@ export class ReplicaClient implements Client {
     if (target.kind === "file" && target.encryptionKey) {
       throw new LibsqlError("An embedded replica cannot be encrypted (encryptionKey with syncUrl).", "ENCRYPTION_KEY_NOT_SUPPORTED");
     }
-    this.options = Object.freeze({ ...replica });
+    const { authToken: _token, ...shown } = replica;
+    this.options = Object.freeze(shown);
     let path: string;
     if (target.kind === "file") path = target.path;
     else {

@@ -1,7 +1,7 @@
 // `ASTRO_DB_REMOTE_URL` → client options. As with upstream Astro DB, options ride in the URL's
 // query (`file:prod.db?encryptionKey=…`, `memory:?syncUrl=libsql%3A%2F%2F…`), so one variable
 // configures the whole connection. Pure: the `mode: 'web'` runtime imports it too.
-import { redact, SECRET_PARAMS, secretsIn } from "../client/redact.js";
+import { redact, secretsIn, withoutSecrets } from "../client/redact.js";
 import { RemoteDbError } from "./remote-core.js";
 
 export interface RemoteClientConfig {
@@ -72,10 +72,7 @@ export function remoteClientConfig(url: string, token?: string): RemoteClientCon
 
 /** The URL without its secret query options: what may be written into a build. */
 export function publicRemoteUrl(url: string): string {
-  const { base, query } = splitQuery(url);
-  if (!query) return url;
-  const kept = query.split("&").filter((p) => !SECRET_PARAMS.some((s) => p.toLowerCase().startsWith(`${s.toLowerCase()}=`) || p === s));
-  return kept.length ? `${base}?${kept.join("&")}` : base;
+  return withoutSecrets(url);
 }
 
 export interface RemoteTargetSettings {

@@ -16,6 +16,18 @@ export interface ServeOptions {
    * (`syncUrl`) move to a new generation. Default 4000 (about 16 MiB of WAL).
    */
   syncCheckpointFrames?: number;
+  /** Milliseconds after which a statement is interrupted. Default 10000. */
+  queryTimeoutMs?: number;
+  /** Bytes one statement's result may take. Default 10 MiB (as sqld). */
+  maxResponseSize?: number;
+  /** Bytes all results of one request may take. Default 32 MiB (as sqld). */
+  maxTotalResponseSize?: number;
+  /** Let clients run ATTACH/DETACH (and VACUUM INTO): they reach any file the server can. Default false. */
+  allowAttach?: boolean;
+  /** Origins (`https://app.example`) whose web pages may use the server. Default none. */
+  corsOrigins?: string[];
+  /** Host names the server answers to besides loopback names and `host`. */
+  allowHosts?: string[];
   /** Print the URL and warnings (default true). */
   log?: (line: string) => void;
   /** Close on SIGINT/SIGTERM (default true). */
@@ -46,6 +58,12 @@ export async function serve(options: ServeOptions): Promise<Server> {
     host,
     authJwtKey: options.authJwtKey,
     syncCheckpointFrames: options.syncCheckpointFrames,
+    queryTimeoutMs: options.queryTimeoutMs,
+    maxResponseSize: options.maxResponseSize,
+    maxTotalResponseSize: options.maxTotalResponseSize,
+    allowAttach: options.allowAttach,
+    corsOrigins: options.corsOrigins,
+    allowHosts: options.allowHosts,
   });
   // The native server does not hold the event loop open; this timer does, until close().
   const keepAlive = setInterval(() => {}, 1 << 30);

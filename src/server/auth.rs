@@ -82,7 +82,7 @@ pub struct Auth {
     verified: Mutex<HashMap<String, (Access, Option<i64>)>>,
 }
 
-fn now_s() -> i64 {
+pub fn now_s() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
@@ -108,9 +108,15 @@ impl Auth {
         self.check_token(token.trim())
     }
 
-    /// Checks a bare JWT (WebSocket `hello`).
+    /// Checks a bare JWT.
     pub fn check_token(&self, token: &str) -> Result<Access, AuthError> {
-        let Some(key) = &self.key else { return Ok(Access::ReadWrite) };
+        self.check_token_until(token).map(|(access, _)| access)
+    }
+
+    /// Checks a bare JWT (WebSocket `hello`); also returns when it stops being valid (unix
+    /// seconds, leeway included), for connections that outlive one request.
+    pub fn check_token_until(&self, token: &str) -> Result<(Access, Option<i64>), AuthError> {
+        let Some(key) = &self.key else { return Ok((Access::ReadWrite, None)) };
         let cached = self.verified.lock().ok().and_then(|m| m.get(token).copied());
         let (access, exp) = match cached {
             Some(hit) => hit,
@@ -128,7 +134,7 @@ impl Auth {
         if exp.is_some_and(|exp| exp < now_s() - LEEWAY_S) {
             return Err(AuthError::JwtExpired);
         }
-        Ok(access)
+        Ok((access, exp.map(|e| e.saturating_add(LEEWAY_S))))
     }
 }
 

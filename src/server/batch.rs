@@ -49,17 +49,31 @@ pub trait BatchSink: RowSink {
 }
 
 /// Runs a batch. Protocol errors, syntax errors and missing rights fail the whole request
-/// before any step runs; other errors fail their step and the batch goes on.
-pub fn run(db: &mut Db, batch: &Batch, sqls: &Sqls, can_write: bool, sink: &mut dyn BatchSink) -> Result<(), ServeError> {
+/// (missing rights as soon as the authorizer sees them, which for a statement that compiles
+/// only after an earlier step is when it runs); other errors fail their step and the batch
+/// goes on.
+pub fn run(db: &mut Db, batch: &Batch, sqls: &Sqls, sink: &mut dyn BatchSink) -> Result<(), ServeError> {
+    let texts = check(db, batch, sqls)?;
+    run_checked(db, batch, texts, sink)
+}
+
+/// The first half of [`run`]: the checks that fail the whole request, before any step runs;
+/// returns each step's SQL.
+pub fn check<'a>(db: &mut Db, batch: &'a Batch, sqls: &'a Sqls) -> Result<Vec<&'a str>, ServeError> {
     let mut texts = Vec::with_capacity(batch.steps.len());
     for (i, step) in batch.steps.iter().enumerate() {
         let sql = resolve_sql(step.stmt.sql.as_deref(), step.stmt.sql_id, sqls)?;
         if let Some(cond) = &step.condition {
             check_cond(cond, i)?;
         }
-        db.check(sql, &step.stmt, can_write)?;
+        db.check(sql, &step.stmt)?;
         texts.push(sql);
     }
+    Ok(texts)
+}
+
+/// The second half of [`run`]: the steps, after [`check`].
+pub fn run_checked(db: &mut Db, batch: &Batch, texts: Vec<&str>, sink: &mut dyn BatchSink) -> Result<(), ServeError> {
     let mut outcomes: Vec<Option<bool>> = Vec::with_capacity(texts.len());
     for (i, (step, sql)) in batch.steps.iter().zip(texts).enumerate() {
         let enabled = step.condition.as_ref().is_none_or(|c| eval(c, &outcomes, db.is_autocommit()));

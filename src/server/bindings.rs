@@ -25,6 +25,26 @@ pub struct StartServerOptions {
     /// WAL frames after which the server checkpoints and starts a new generation for libSQL
     /// embedded replicas (`/sync`); default 4000 (about 16 MiB of WAL).
     pub sync_checkpoint_frames: Option<u32>,
+    /// Milliseconds after which a statement is interrupted (`SQLITE_INTERRUPT`); default 10000.
+    pub query_timeout_ms: Option<u32>,
+    /// Bytes one statement's result may take; default 10 MiB (as sqld).
+    pub max_response_size: Option<f64>,
+    /// Bytes all results of one request may take; default 32 MiB (as sqld).
+    pub max_total_response_size: Option<f64>,
+    /// Lets clients run `ATTACH`/`DETACH` (off: they reach any file the server can).
+    pub allow_attach: Option<bool>,
+    /// Origins (`https://app.example`) whose web pages may use the server; none by default.
+    pub cors_origins: Option<Vec<String>>,
+    /// Host names the server answers to besides loopback names and the bound address.
+    pub allow_hosts: Option<Vec<String>>,
+}
+
+fn size(v: Option<f64>, name: &str, default: u64) -> Result<u64> {
+    match v {
+        None => Ok(default),
+        Some(n) if n.is_finite() && n >= 1.0 && n.fract() == 0.0 => Ok(n as u64),
+        Some(n) => Err(Error::from_reason(format!("ASTRO_DB_SERVE: {name} must be a whole number of bytes from 1, not {n}"))),
+    }
 }
 
 /// A running Hrana server (`@libsql/client` URLs: `http://…` and `ws://…`).
@@ -76,7 +96,28 @@ pub async fn start_server(options: StartServerOptions) -> Result<ServerHandle> {
         Some(n) => n,
         None => super::DEFAULT_CHECKPOINT_FRAMES,
     };
-    let cfg = Config { db: options.db, host: host.clone(), port, auth_jwt_key: options.auth_jwt_key, sync_checkpoint_frames };
+    let defaults = super::Limits::default();
+    let limits = super::Limits {
+        query_timeout: match options.query_timeout_ms {
+            Some(0) => return Err(Error::from_reason("ASTRO_DB_SERVE: queryTimeoutMs must be at least 1")),
+            Some(ms) => std::time::Duration::from_millis(u64::from(ms)),
+            None => defaults.query_timeout,
+        },
+        max_response_size: size(options.max_response_size, "maxResponseSize", defaults.max_response_size)?,
+        max_total_response_size: size(options.max_total_response_size, "maxTotalResponseSize", defaults.max_total_response_size)?,
+        allow_attach: options.allow_attach.unwrap_or(false),
+        ..defaults
+    };
+    let cfg = Config {
+        db: options.db,
+        host: host.clone(),
+        port,
+        auth_jwt_key: options.auth_jwt_key,
+        sync_checkpoint_frames,
+        limits,
+        cors_origins: options.cors_origins.unwrap_or_default(),
+        allow_hosts: options.allow_hosts.unwrap_or_default(),
+    };
     let started = AssertUnwindSafe(super::start(cfg))
         .catch_unwind()
         .await

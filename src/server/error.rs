@@ -4,6 +4,9 @@ use crate::sqlite::SqliteError;
 
 use super::proto;
 
+/// The code of a read interrupted on the quick path: never shown, it is run again off it.
+pub const QUICK_INTERRUPTED: &str = "ASTRO_DB_QUICK_INTERRUPTED";
+
 /// Why a request failed, by how far the failure reaches.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServeError {
@@ -15,6 +18,8 @@ pub enum ServeError {
     Forbidden(String),
     /// The stream of a baton expired: HTTP 400 with a JSON error.
     StreamExpired,
+    /// A server-wide bound was reached (open streams, connections): HTTP 503, try again later.
+    Overloaded(String),
 }
 
 impl ServeError {

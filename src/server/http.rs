@@ -3,25 +3,30 @@
 
 use std::sync::Arc;
 
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::auth::{Access, AuthError};
-use super::batch::{self, CursorCollector};
 use super::error::ServeError;
-use super::pipeline::{self, Ctx, CursorReqBody, CursorRespBody, PipelineReqBody, PipelineRespBody, StreamResult};
-use super::proto::CursorEntry;
+use super::pipeline::{self, Ctx, PipelineReqBody, PipelineRespBody, StreamResult};
 use super::Shared;
 
 /// Largest request body accepted; a dev server has no use for more, and it bounds memory.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
-pub type Body = Full<Bytes>;
+/// Response bodies: whole (`full`), or streamed where they can be large (`/export`); a
+/// stream that fails cuts the connection, so the client sees a short body, not a wrong one.
+pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+
+pub(super) fn full(body: impl Into<Bytes>) -> Body {
+    Full::new(body.into()).map_err(|never| match never {}).boxed_unsync()
+}
 
 pub(super) fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
@@ -38,6 +43,11 @@ fn error_response(e: ServeError) -> Response<Body> {
     match e {
         ServeError::Protocol(m) => reply(StatusCode::BAD_REQUEST, "text/plain", m),
         ServeError::Forbidden(m) => json(StatusCode::FORBIDDEN, &serde_json::json!({ "error": m })),
+        ServeError::Overloaded(m) => {
+            let mut r = json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({ "error": m }));
+            r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+            r
+        }
         ServeError::StreamExpired => json(
             StatusCode::BAD_REQUEST,
             &serde_json::json!({ "message": "The stream has expired due to inactivity", "code": "STREAM_EXPIRED" }),
@@ -53,6 +63,27 @@ pub(super) fn auth_response(e: AuthError) -> Response<Body> {
 
 /// Routes one request. Never fails: every error becomes a response.
 pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+    let origin = match shared.allowed.check(req.method(), req.uri().path(), req.headers()) {
+        Ok(o) => o,
+        Err(r) => return reply(r.status, "text/plain", r.message),
+    };
+    let preflight = req.method() == Method::OPTIONS;
+    let mut resp = if preflight { reply(StatusCode::NO_CONTENT, "text/plain", "") } else { route_checked(shared, req).await };
+    if let Some(origin) = origin {
+        // Only origins given with --cors-origin get here.
+        let h = resp.headers_mut();
+        h.insert("access-control-allow-origin", origin);
+        h.insert("vary", HeaderValue::from_static("Origin"));
+        if preflight {
+            h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST"));
+            h.insert("access-control-allow-headers", HeaderValue::from_static("authorization, content-type, x-libsql-client-version"));
+            h.insert("access-control-max-age", HeaderValue::from_static("600"));
+        }
+    }
+    resp
+}
+
+async fn route_checked(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     if super::ws::is_upgrade(&req) {
         return super::ws::upgrade(shared, req);
     }
@@ -86,17 +117,21 @@ async fn with_body(shared: Arc<Shared>, req: Request<Incoming>, version: u8, cur
         Err(_) => return reply(StatusCode::BAD_REQUEST, "text/plain", "Could not read request body"),
     };
     let ctx = Ctx { version, can_write: access == Access::ReadWrite };
-    let result = if cursor { handle_cursor(shared, &body, ctx).await } else { handle_pipeline(shared, &body, ctx).await };
+    let result = if cursor { super::cursor::handle_cursor(shared, &body, ctx).await } else { handle_pipeline(shared, &body, ctx).await };
     result.unwrap_or_else(error_response)
 }
 
-fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServeError> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServeError> {
     serde_json::from_slice(body).map_err(|e| ServeError::protocol(format!("Cannot deserialize client message from JSON: {e}")))
 }
 
 async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
     let req: PipelineReqBody = decode(body)?;
     let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
+    // The response size limits count the results of this HTTP request.
+    if let Some(db) = stream.db.as_mut() {
+        db.reset_budget();
+    }
     let mut results = Vec::with_capacity(req.requests.len());
     let mut rest = std::collections::VecDeque::from(req.requests);
     // Requests that cannot wait run here, in order, until one might (see `pipeline::Quick`).
@@ -106,7 +141,7 @@ async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<R
             rest.push_front(r);
             break;
         }
-        match pipeline::handle_quick(&mut stream, r, ctx, &shared.pool, &shared.quick) {
+        match pipeline::handle_quick(&mut stream, r, ctx, &shared.pool) {
             Ok(Ok(response)) => results.push(StreamResult::Ok { response }),
             Ok(Err(ServeError::Stmt(error))) => results.push(StreamResult::Error { error }),
             Ok(Err(e)) => {
@@ -152,42 +187,4 @@ async fn handle_pipeline(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<R
     }
     let baton = shared.streams.release(id, stream, &shared.pool);
     Ok(json(StatusCode::OK, &PipelineRespBody { baton, base_url: None, results }))
-}
-
-async fn handle_cursor(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result<Response<Body>, ServeError> {
-    let req: CursorReqBody = decode(body)?;
-    let (id, mut stream) = shared.streams.acquire(req.baton.as_deref())?;
-    let sh = shared.clone();
-    let joined = tokio::task::spawn_blocking(move || {
-        // The Rust crate reads `step_end.last_insert_rowid` as a number here.
-        let mut c = CursorCollector::new(false);
-        let r = match pipeline::open_db(&mut stream.db, stream.closed, &sh.pool) {
-            Ok(db) => batch::run(db, &req.batch, &stream.sqls, ctx.can_write, &mut c),
-            Err(e) => Err(e),
-        };
-        (stream, r.map(|()| c.entries))
-    })
-    .await;
-    let Ok((stream, entries)) = joined else {
-        shared.streams.discard(id);
-        return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "Internal server error"));
-    };
-    let entries = match entries {
-        Ok(e) => e,
-        Err(ServeError::Stmt(error)) => vec![CursorEntry::Error { error }],
-        Err(e) => {
-            shared.streams.discard(id);
-            drop(stream);
-            return Err(e);
-        }
-    };
-    let baton = shared.streams.release(id, stream, &shared.pool);
-    let mut out = serde_json::to_vec(&CursorRespBody { baton, base_url: None }).unwrap_or_default();
-    out.push(b'\n');
-    for e in &entries {
-        if serde_json::to_writer(&mut out, e).is_ok() {
-            out.push(b'\n');
-        }
-    }
-    Ok(reply(StatusCode::OK, "text/plain", out))
 }

@@ -3,19 +3,28 @@
 //!
 //! HTTP is hyper 1 (http1 only: the clients speak nothing else over plain TCP) and WebSocket is
 //! tungstenite over hyper's upgrade; statements run against the raw libSQL connection of
-//! `crate::sqlite`, one connection per stream: reads that cannot wait run in place on the
-//! async worker, everything else on blocking threads (see `pipeline::Quick`).
+//! `crate::sqlite`, one connection per stream: vetted reads that cannot wait run in place on
+//! the async worker, everything else on blocking threads (see `quick`). What clients may do
+//! and how much they may take is in `limits`, `browser` and `crate::sqlite::Policy`.
 
 mod auth;
 mod batch;
+mod bind;
 pub mod bindings;
+mod browser;
+mod columns;
+mod cursor;
 mod error;
 mod exec;
+#[cfg(test)]
+mod exec_tests;
 mod gate;
 mod generation;
 mod http;
+mod limits;
 mod pipeline;
 mod proto;
+mod quick;
 mod streams;
 mod sync;
 mod ws;
@@ -28,12 +37,13 @@ use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 pub use auth::{parse_private_key, sign_token};
+pub use limits::Limits;
 
 /// How long `close` waits for requests in flight before dropping connections.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -42,8 +52,10 @@ const DRAIN: Duration = Duration::from_secs(5);
 pub struct Shared {
     pool: streams::Pool,
     streams: streams::Streams,
-    quick: pipeline::Quick,
     auth: auth::Auth,
+    allowed: browser::Allowed,
+    /// WebSocket connections open at once.
+    ws_slots: Arc<Semaphore>,
     sync: Arc<generation::Generations>,
     /// A sync checkpoint is running (they are started by a timer and must not pile up).
     checkpointing: Arc<AtomicBool>,
@@ -59,6 +71,11 @@ pub struct Config {
     pub auth_jwt_key: Option<String>,
     /// WAL frames after which the server checkpoints and starts a new replica generation.
     pub sync_checkpoint_frames: u32,
+    pub limits: Limits,
+    /// Origins whose pages may use the server (`--cors-origin`); none by default.
+    pub cors_origins: Vec<String>,
+    /// Host names the server answers to besides loopback names and the bound address.
+    pub allow_hosts: Vec<String>,
 }
 
 pub use generation::DEFAULT_CHECKPOINT_FRAMES;
@@ -81,10 +98,16 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         None => None,
     };
     let gate = gate::Gate::new();
-    let pool = streams::Pool::new(cfg.db.clone(), gate.clone());
-    let mut first = pool.get().map_err(|e| format!("cannot open database {}: {e:?}", cfg.db))?;
-    first.conn.execute_script("PRAGMA journal_mode=WAL").map_err(|e| format!("cannot open database {}: {e}", cfg.db))?;
-    pool.put(first);
+    let limits = Arc::new(cfg.limits.clone());
+    let pool = streams::Pool::new(cfg.db.clone(), gate.clone(), limits.clone());
+    // Set up outside the policy of client connections (a pragma would mark it not reusable).
+    // It must not checkpoint when it closes either: the WAL's frames are the generation's.
+    crate::sqlite::Connection::open(&cfg.db)
+        .and_then(|mut first| {
+            first.execute_script("PRAGMA journal_mode=WAL")?;
+            first.keep_wal()
+        })
+        .map_err(|e| format!("cannot open database {}: {e}", cfg.db))?;
     let sync = generation::Generations::open(&cfg.db, cfg.sync_checkpoint_frames, gate)
         .map_err(|e| format!("cannot set up replica sync for {}: {e}", cfg.db))?;
     let listener = TcpListener::bind((cfg.host.as_str(), cfg.port))
@@ -92,7 +115,16 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         .map_err(|e| format!("cannot listen on {}:{}: {e}", cfg.host, cfg.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown, _) = watch::channel(false);
-    let shared = Arc::new(Shared { pool, streams: streams::Streams::default(), quick: pipeline::Quick::default(), auth: auth::Auth::new(key), sync: Arc::new(sync), checkpointing: Arc::default(), shutdown });
+    let shared = Arc::new(Shared {
+        pool,
+        streams: streams::Streams::new(limits.max_connections),
+        auth: auth::Auth::new(key),
+        allowed: browser::Allowed::new(&cfg.host, &cfg.allow_hosts, &cfg.cors_origins),
+        ws_slots: Arc::new(Semaphore::new(limits.max_connections)),
+        sync: Arc::new(sync),
+        checkpointing: Arc::default(),
+        shutdown,
+    });
     let accept = tokio::spawn(accept_loop(shared.clone(), listener));
     Ok(Running { addr, shared, accept })
 }
@@ -102,12 +134,20 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     let mut conns = JoinSet::new();
     let mut sweep = tokio::time::interval(Duration::from_secs(1));
     let mut checkpoint = tokio::time::interval(CHECKPOINT_TICK);
+    let slots = Arc::new(Semaphore::new(limits::MAX_TCP_CONNECTIONS));
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
+            // Past the bound, connections wait in the kernel's backlog (the loop looks again
+            // when a connection ends or the sweep ticks).
+            accepted = listener.accept(), if slots.available_permits() > 0 => {
                 let Ok((tcp, _)) = accepted else { continue };
+                let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
                 let _ = tcp.set_nodelay(true);
-                conns.spawn(serve_conn(shared.clone(), tcp));
+                let sh = shared.clone();
+                conns.spawn(async move {
+                    serve_conn(sh, tcp).await;
+                    drop(slot);
+                });
             }
             _ = sweep.tick() => shared.streams.sweep(),
             _ = checkpoint.tick() => start_checkpoint(&shared),
@@ -130,13 +170,23 @@ fn start_checkpoint(shared: &Arc<Shared>) {
         return;
     }
     let sync = shared.sync.clone();
-    let flag = shared.checkpointing.clone();
+    let running = CheckpointRun(shared.checkpointing.clone());
     tokio::task::spawn_blocking(move || {
+        let _running = running;
         if let Err(e) = sync.maybe_checkpoint() {
             tracing::debug!("sync checkpoint postponed: {e:?}");
         }
-        flag.store(false, Ordering::Release);
     });
+}
+
+/// Marks a checkpoint as running until dropped, also when it panics: a flag left set would
+/// stop checkpoints for good.
+struct CheckpointRun(Arc<AtomicBool>);
+
+impl Drop for CheckpointRun {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 async fn serve_conn(shared: Arc<Shared>, tcp: tokio::net::TcpStream) {
@@ -146,7 +196,12 @@ async fn serve_conn(shared: Arc<Shared>, tcp: tokio::net::TcpStream) {
         let sh = sh.clone();
         async move { Ok::<_, std::convert::Infallible>(http::route(sh, req).await) }
     });
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(tcp), svc).with_upgrades();
+    // hyper's header timeout only runs with a timer.
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(tcp), svc)
+        .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
@@ -184,5 +239,23 @@ impl Running {
         }
         self.shared.streams.clear();
         self.shared.pool.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_checkpoint_does_not_stop_later_ones() {
+        let flag = Arc::new(AtomicBool::new(true));
+        let run = CheckpointRun(flag.clone());
+        let panicked = std::thread::spawn(move || {
+            let _run = run;
+            panic!("checkpoint failed");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(!flag.load(Ordering::Acquire), "the running flag stayed set");
     }
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use super::error::ServeError;
 use super::exec::{Db, Sqls};
 use super::gate::Gate;
+use super::limits::Limits;
+use super::quick::Quick;
 
 /// An idle stream dies this long after its last request (sqld: 10 s); its transaction rolls back.
 pub const EXPIRATION: Duration = Duration::from_secs(10);
@@ -36,23 +38,28 @@ pub struct Pool {
     path: String,
     idle: Mutex<Vec<Db>>,
     gate: Arc<Gate>,
+    limits: Arc<Limits>,
+    quick: Arc<Quick>,
 }
 
 impl Pool {
-    pub fn new(path: String, gate: Arc<Gate>) -> Self {
-        Self { path, idle: Mutex::new(Vec::new()), gate }
+    pub fn new(path: String, gate: Arc<Gate>, limits: Arc<Limits>) -> Self {
+        Self { path, idle: Mutex::new(Vec::new()), gate, limits, quick: Arc::default() }
     }
 
     pub fn get(&self) -> Result<Db, ServeError> {
-        if let Some(db) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
+        if let Some(mut db) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
+            db.reset_budget();
             return Ok(db);
         }
-        Db::open_gated(&self.path, Some(self.gate.clone())).map_err(super::error::from_sqlite)
+        Db::open_gated(&self.path, Some(self.gate.clone()), self.limits.clone(), self.quick.clone()).map_err(super::error::from_sqlite)
     }
 
-    /// Keeps a connection for later unless it still holds a transaction (dropping it rolls back).
+    /// Keeps a connection for the next client only when it is as it came: no transaction
+    /// open (dropping it rolls back) and no state of its own (pragmas set, databases
+    /// attached, temp objects; the authorizer saw them compile). Otherwise it closes.
     pub fn put(&self, db: Db) {
-        if !db.is_autocommit() {
+        if !db.is_autocommit() || db.is_dirty() {
             return;
         }
         if let Ok(mut idle) = self.idle.lock() {
@@ -70,9 +77,10 @@ impl Pool {
 }
 
 /// All HTTP streams of a server.
-#[derive(Default)]
 pub struct Streams {
     state: Mutex<State>,
+    /// Streams open at once (each may hold a connection and a transaction).
+    max: usize,
 }
 
 #[derive(Default)]
@@ -95,11 +103,25 @@ fn random_u64() -> u64 {
     u64::from_le_bytes(b)
 }
 
+fn baton(id: u64, seq: u64, secret: u64) -> String {
+    format!("{id:x}.{seq:x}.{secret:x}")
+}
+
 impl Streams {
+    pub fn new(max: usize) -> Self {
+        Self { state: Mutex::default(), max }
+    }
+
     /// Takes the stream a baton names (or a new one), marking it busy until [`Streams::release`].
     pub fn acquire(&self, baton: Option<&str>) -> Result<(u64, Box<HttpStream>), ServeError> {
         let mut st = self.state.lock().map_err(|_| ServeError::protocol("server state poisoned"))?;
         let Some(baton) = baton else {
+            let open = st.slots.values().filter(|s| !matches!(s, Slot::Expired { .. })).count();
+            if open >= self.max {
+                return Err(ServeError::Overloaded(format!(
+                    "Too many open streams ({open}): close streams (or let them expire) before opening more"
+                )));
+            }
             st.next_id += 1;
             let id = st.next_id;
             st.slots.insert(id, Slot::Busy { seq: 0, secret: random_u64() });
@@ -125,6 +147,16 @@ impl Streams {
         }
     }
 
+    /// The baton [`Streams::release`] will hand out for a busy stream that stays open (a
+    /// cursor sends it before its entries).
+    pub fn next_baton(&self, id: u64) -> Option<String> {
+        let st = self.state.lock().ok()?;
+        match st.slots.get(&id) {
+            Some(Slot::Busy { seq, secret }) => Some(baton(id, *seq + 1, *secret)),
+            _ => None,
+        }
+    }
+
     /// Puts a stream back after a request; returns the baton for the next one, or `None`
     /// when the stream was closed (its connection then goes back to the pool).
     pub fn release(&self, id: u64, mut stream: Box<HttpStream>, pool: &Pool) -> Option<String> {
@@ -143,7 +175,7 @@ impl Streams {
             return None;
         }
         st.slots.insert(id, Slot::Idle { stream, seq, secret, expires: Instant::now() + EXPIRATION });
-        Some(format!("{id:x}.{seq:x}.{secret:x}"))
+        Some(baton(id, seq, secret))
     }
 
     /// Forgets a stream whose request failed: its connection closes and rolls back.
@@ -160,6 +192,12 @@ impl Streams {
         if let Ok(mut st) = self.state.lock() {
             st.slots.retain(|_, slot| !matches!(slot, Slot::Expired { since } if now.duration_since(*since) > FORGET_AFTER));
             for slot in st.slots.values_mut() {
+                // A client renewing its baton keeps the stream, not a transaction past its time.
+                if let Slot::Idle { stream, .. } = slot {
+                    if let Some(db) = stream.db.as_mut().filter(|db| db.is_stale(now)) {
+                        db.expire();
+                    }
+                }
                 if matches!(slot, Slot::Idle { expires, .. } if *expires <= now) {
                     if let Slot::Idle { stream, .. } = std::mem::replace(slot, Slot::Expired { since: now }) {
                         dropped.push(stream);

@@ -9,11 +9,13 @@
 use std::sync::Arc;
 
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION};
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::{Bytes, Frame};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::auth::AuthError;
-use super::generation::{SyncError, PAGE_SIZE};
+use super::generation::{Export, Generations, SyncError, PAGE_SIZE};
 use super::http::{json, reply, Body};
 use super::Shared;
 
@@ -105,7 +107,7 @@ pub async fn route(shared: Arc<Shared>, req: Request<Incoming>, path: &str) -> R
     let sync = shared.sync.clone();
     let joined = tokio::task::spawn_blocking(move || match route {
         Route::Info => sync.current().map(|g| json(StatusCode::OK, &serde_json::json!({ "current_generation": g }))),
-        Route::Export(g) => sync.export(g).map(octets),
+        Route::Export(g) => sync.export(g).map(|e| export_stream(sync, e)),
         Route::Frames { generation, start, end } => sync.frames(generation, start, end).map(octets),
     })
     .await;
@@ -118,4 +120,37 @@ pub async fn route(shared: Arc<Shared>, req: Request<Incoming>, path: &str) -> R
 
 fn octets(bytes: Vec<u8>) -> Response<Body> {
     reply(StatusCode::OK, "application/octet-stream", bytes)
+}
+
+/// Bytes of the database file read (off the async workers) per chunk of `/export`.
+const EXPORT_CHUNK: usize = 1024 * 1024;
+
+/// The database file, streamed chunk by chunk: memory stays at one chunk per export whatever
+/// the file's size, and a slow reader holds no lock between chunks.
+fn export_stream(sync: Arc<Generations>, export: Export) -> Response<Body> {
+    let len = export.len;
+    let export = Arc::new(export);
+    let chunks = futures_util::stream::unfold(0u64, move |offset| {
+        let (sync, export) = (sync.clone(), export.clone());
+        async move {
+            if offset >= export.len {
+                return None;
+            }
+            let read = tokio::task::spawn_blocking(move || sync.export_chunk(&export, offset, EXPORT_CHUNK)).await;
+            match read {
+                Ok(Ok(chunk)) if !chunk.is_empty() => {
+                    let next = offset + chunk.len() as u64;
+                    Some((Ok(Frame::data(Bytes::from(chunk))), next))
+                }
+                Ok(Ok(_)) => Some((Err(std::io::Error::other("the database file shrank during the export")), u64::MAX)),
+                Ok(Err(e)) => Some((Err(std::io::Error::other(format!("{e:?}"))), u64::MAX)),
+                Err(_) => Some((Err(std::io::Error::other("export task failed")), u64::MAX)),
+            }
+        }
+    });
+    let mut r = Response::new(StreamBody::new(chunks).boxed_unsync());
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    r
 }

@@ -1,10 +1,10 @@
 //! Hrana over WebSocket (`hrana3`, `hrana2`, `hrana1`; JSON), upgraded from the HTTP server.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -12,10 +12,15 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
+use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
+
+/// How often an open connection looks for transactions past their time.
+const TXN_SWEEP: Duration = Duration::from_secs(1);
 
 use super::error::ServeError;
 use super::http::{Body, MAX_BODY};
+use super::limits::{HELLO_TIMEOUT, WS_IDLE_TIMEOUT, WS_MAX_WRITE_BUFFER};
 use super::proto::Error;
 use super::ws_session::{ClientMsg, ServerMsg, Session};
 use super::Shared;
@@ -25,7 +30,7 @@ pub fn is_upgrade<B>(req: &Request<B>) -> bool {
 }
 
 fn plain(status: StatusCode, msg: &str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(msg.to_owned())));
+    let mut r = Response::new(super::http::full(msg.to_owned()));
     *r.status_mut() = status;
     r
 }
@@ -46,11 +51,18 @@ pub fn upgrade(shared: Arc<Shared>, mut req: Request<Incoming>) -> Response<Body
     let Some((proto, version)) = negotiate(offered) else {
         return plain(StatusCode::BAD_REQUEST, "Only these WebSocket subprotocols are supported: hrana1, hrana2, hrana3");
     };
+    let Ok(slot) = shared.ws_slots.clone().try_acquire_owned() else {
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "Too many WebSocket connections: try again later");
+    };
     let on_upgrade = hyper::upgrade::on(&mut req);
     let mut shutdown = shared.shutdown.subscribe();
     tokio::spawn(async move {
+        let _slot = slot;
         let Ok(upgraded) = on_upgrade.await else { return };
-        let config = WebSocketConfig::default().max_message_size(Some(MAX_BODY)).max_frame_size(Some(MAX_BODY));
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(MAX_BODY))
+            .max_frame_size(Some(MAX_BODY))
+            .max_write_buffer_size(WS_MAX_WRITE_BUFFER);
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
         tokio::select! {
             _ = serve(shared, ws, version) => {}
@@ -95,11 +107,48 @@ async fn close(ws: &mut Ws, code: CloseCode, reason: String) {
     .await;
 }
 
+/// Resolves at `at`, never without one.
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// When a token valid until `exp` (unix seconds) runs out, on tokio's clock.
+fn expiry(exp: Option<i64>) -> Option<Instant> {
+    let left = exp?.saturating_sub(super::auth::now_s()).max(0);
+    Some(Instant::now() + Duration::from_secs(u64::try_from(left).unwrap_or(0)))
+}
+
 /// Reads client messages until the socket closes; every stream and its transaction goes with it.
+/// The connection also ends when it says no hello in time, idles too long, or its token expires.
 async fn serve(shared: Arc<Shared>, mut ws: Ws, version: u8) {
     let mut session = Some(Box::new(Session::new(shared.clone(), version)));
     let mut hello = false;
-    while let Some(msg) = ws.next().await {
+    let mut expires: Option<Instant> = None;
+    let mut last = Instant::now();
+    let mut tick = tokio::time::interval(TXN_SWEEP);
+    loop {
+        let quiet = last + if hello { WS_IDLE_TIMEOUT } else { HELLO_TIMEOUT };
+        let msg = tokio::select! {
+            m = ws.next() => match m {
+                Some(m) => m,
+                None => return,
+            },
+            _ = tokio::time::sleep_until(quiet) => {
+                let why = if hello { "Closing an idle connection" } else { "No hello message in time" };
+                return close(&mut ws, CloseCode::Policy, why.into()).await;
+            }
+            _ = until(expires) => return close(&mut ws, CloseCode::Policy, "Authentication token expired".into()).await,
+            _ = tick.tick() => {
+                if let Some(s) = session.as_mut() {
+                    s.expire_stale(std::time::Instant::now());
+                }
+                continue;
+            }
+        };
+        last = Instant::now();
         let text = match msg {
             Ok(Message::Text(t)) => t,
             Ok(Message::Binary(_)) => {
@@ -123,14 +172,16 @@ async fn serve(shared: Arc<Shared>, mut ws: Ws, version: u8) {
                     return close(&mut ws, CloseCode::Protocol, "Repeated hello message is only supported in protocol version hrana2 and higher".into()).await;
                 }
                 let checked = match (&jwt, shared.auth.enabled()) {
-                    (Some(t), _) => shared.auth.check_token(t),
-                    (None, false) => Ok(super::auth::Access::ReadWrite),
+                    (Some(t), _) => shared.auth.check_token_until(t),
+                    (None, false) => Ok((super::auth::Access::ReadWrite, None)),
                     (None, true) => Err(super::auth::AuthError::HeaderNotFound),
                 };
                 match checked {
-                    Ok(access) => {
+                    Ok((access, exp)) => {
                         hello = true;
                         sess.access = Some(access);
+                        // A later hello (hrana2+) renews the token, and its expiry with it.
+                        expires = expiry(exp);
                         if !send(&mut ws, &ServerMsg::HelloOk {}).await {
                             return;
                         }
@@ -168,6 +219,7 @@ async fn serve(shared: Arc<Shared>, mut ws: Ws, version: u8) {
                     Err(ServeError::Forbidden(m)) => return close(&mut ws, CloseCode::Policy, m).await,
                     Err(ServeError::Protocol(m)) => return close(&mut ws, CloseCode::Protocol, m).await,
                     Err(ServeError::StreamExpired) => return close(&mut ws, CloseCode::Error, "Stream expired".into()).await,
+                    Err(ServeError::Overloaded(m)) => return close(&mut ws, CloseCode::Again, m).await,
                 };
                 if !send(&mut ws, &reply).await {
                     return;

@@ -73,27 +73,48 @@ pub struct Session {
     pub access: Option<Access>,
     streams: HashMap<i32, Option<Db>>,
     sqls: Sqls,
-    cursors: HashMap<i32, VecDeque<CursorEntry>>,
+    /// Entries not fetched yet, and the result bytes they stand for.
+    cursors: HashMap<i32, (VecDeque<CursorEntry>, u64)>,
+    /// Result bytes held by all cursors: they count against one request's total, so a
+    /// connection cannot buffer more than that by opening cursors it never reads.
+    cursor_bytes: u64,
 }
 
 /// Streams per connection: a client opens one or two; this only bounds a misbehaving one.
 const MAX_STREAMS: usize = 128;
+/// Cursors open at once per connection (`@libsql/client` keeps one).
+const MAX_CURSORS: usize = 16;
 
 impl Session {
     pub fn new(shared: Arc<Shared>, version: u8) -> Self {
-        Self { shared, version, access: None, streams: HashMap::new(), sqls: Sqls::new(), cursors: HashMap::new() }
+        Self { shared, version, access: None, streams: HashMap::new(), sqls: Sqls::new(), cursors: HashMap::new(), cursor_bytes: 0 }
     }
 
     fn ctx(&self) -> Ctx {
         Ctx { version: self.version, can_write: self.access == Some(Access::ReadWrite) }
     }
 
+    /// The stream's connection for one request: the token's rights, a fresh response budget.
     fn db(&mut self, stream_id: i32) -> Result<&mut Db, ServeError> {
+        let can_write = self.ctx().can_write;
         let slot = self.streams.get_mut(&stream_id).ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))?;
         if slot.is_none() {
             *slot = Some(self.shared.pool.get()?);
         }
-        slot.as_mut().ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))
+        let db = slot.as_mut().ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))?;
+        db.set_can_write(can_write);
+        db.reset_budget();
+        Ok(db)
+    }
+
+    /// Rolls back transactions open longer than the server allows (called while the
+    /// connection waits for its client).
+    pub fn expire_stale(&mut self, now: std::time::Instant) {
+        for db in self.streams.values_mut().flatten() {
+            if db.is_stale(now) {
+                db.expire();
+            }
+        }
     }
 
     /// Handles a request on the async worker when it cannot wait (bookkeeping, cursor reads,
@@ -102,11 +123,9 @@ impl Session {
     pub fn handle_quick(&mut self, req: Request) -> Result<Result<Response, ServeError>, Request> {
         match req {
             Request::Execute { stream_id, stmt } => {
-                let ctx = self.ctx();
                 let sqls = std::mem::take(&mut self.sqls);
-                let shared = Arc::clone(&self.shared);
                 let r = match self.db(stream_id) {
-                    Ok(db) => pipeline::execute_quick(db, &stmt, &sqls, ctx, &shared.quick),
+                    Ok(db) => pipeline::execute_quick(db, &stmt, &sqls),
                     Err(e) => Some(Err(e)),
                 };
                 self.sqls = sqls;
@@ -148,7 +167,7 @@ impl Session {
             }
             Request::Execute { stream_id, stmt } => {
                 let sqls = std::mem::take(&mut self.sqls);
-                let r = self.db(stream_id).and_then(|db| pipeline::execute(db, &stmt, &sqls, ctx));
+                let r = self.db(stream_id).and_then(|db| pipeline::execute(db, &stmt, &sqls));
                 self.sqls = sqls;
                 Response::Execute { result: r? }
             }
@@ -161,7 +180,7 @@ impl Session {
             Request::Sequence { stream_id, sql, sql_id } => {
                 let sqls = std::mem::take(&mut self.sqls);
                 let r = batch::resolve_sql(sql.as_deref(), sql_id, &sqls)
-                    .and_then(|sql| self.db(stream_id).and_then(|db| db.sequence(sql, ctx.can_write)));
+                    .and_then(|sql| self.db(stream_id).and_then(|db| db.sequence(sql)));
                 self.sqls = sqls;
                 r?;
                 Response::Sequence {}
@@ -192,25 +211,41 @@ impl Session {
                 // `@libsql/client` reads `step_end.last_insert_rowid` as a string here.
                 let mut c = CursorCollector::new(true);
                 let sqls = std::mem::take(&mut self.sqls);
-                let r = self.db(stream_id).and_then(|db| batch::run(db, &batch, &sqls, ctx.can_write, &mut c));
+                if self.cursors.len() >= MAX_CURSORS {
+                    return Err(ServeError::protocol(format!("Too many open cursors on one connection (at most {MAX_CURSORS})")));
+                }
+                let held = self.cursor_bytes;
+                let r = self.db(stream_id).and_then(|db| {
+                    db.charge(held);
+                    let r = batch::run(db, &batch, &sqls, &mut c);
+                    Ok((r, db.charged().saturating_sub(held)))
+                });
                 self.sqls = sqls;
+                let (r, bytes) = r?;
+                self.cursor_bytes += bytes;
                 match r {
                     Ok(()) => {}
                     Err(ServeError::Stmt(error)) => c.entries.push(CursorEntry::Error { error }),
                     Err(e) => return Err(e),
                 }
-                self.cursors.insert(cursor_id, c.entries.into());
+                self.cursors.insert(cursor_id, (c.entries.into(), bytes));
                 Response::OpenCursor {}
             }
             Request::CloseCursor { cursor_id } => {
-                self.cursors.remove(&cursor_id);
+                if let Some((_, bytes)) = self.cursors.remove(&cursor_id) {
+                    self.cursor_bytes = self.cursor_bytes.saturating_sub(bytes);
+                }
                 Response::CloseCursor {}
             }
             Request::FetchCursor { cursor_id, max_count } => {
-                let q = self.cursors.get_mut(&cursor_id).ok_or_else(|| ServeError::protocol(format!("Cursor {cursor_id} not found")))?;
+                let (q, bytes) = self.cursors.get_mut(&cursor_id).ok_or_else(|| ServeError::protocol(format!("Cursor {cursor_id} not found")))?;
                 let n = (max_count as usize).min(q.len());
                 let entries: Vec<CursorEntry> = q.drain(..n).collect();
-                Response::FetchCursor { entries, done: q.is_empty() }
+                let done = q.is_empty();
+                if done {
+                    self.cursor_bytes = self.cursor_bytes.saturating_sub(std::mem::take(bytes));
+                }
+                Response::FetchCursor { entries, done }
             }
         })
     }

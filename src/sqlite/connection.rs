@@ -9,6 +9,7 @@ use libsql::ffi;
 
 use super::busy::BusyWait;
 use super::error::SqliteError;
+use super::policy::{self, Policy};
 use super::statement::Statement;
 
 /// Statements kept prepared per connection. Drizzle and seeds repeat a handful
@@ -79,6 +80,9 @@ pub struct Connection {
     cache: Cache,
     /// State of the busy handler (see `busy`).
     pub(super) busy: Box<BusyWait>,
+    /// Set on connections that serve untrusted clients (`serve`); boxed so the callbacks
+    /// keep a stable address.
+    policy: Option<Box<Policy>>,
 }
 
 impl Connection {
@@ -130,7 +134,7 @@ impl Connection {
         }
         // SAFETY: db is live; the handler is removed in Drop before `busy` is freed.
         let busy = unsafe { BusyWait::install(db) };
-        Ok(Self { db, cache: Cache::with_capacity_and_hasher(CACHE_CAPACITY, Default::default()), busy })
+        Ok(Self { db, cache: Cache::with_capacity_and_hasher(CACHE_CAPACITY, Default::default()), busy, policy: None })
     }
 
     /// A prepared statement for `sql`, from the cache when it was seen before.
@@ -203,6 +207,27 @@ impl Connection {
         Handle(self.db)
     }
 
+    /// Puts the connection under a [`Policy`] (authorizer and deadline) from now on.
+    pub fn set_policy(&mut self, allow_attach: bool) -> &Policy {
+        let p = Box::new(Policy::new(allow_attach));
+        // SAFETY: live handle; the box lives in `self` until Drop removes the callbacks.
+        unsafe { policy::install(self.db, &p) };
+        self.cache.clear();
+        self.policy.insert(p)
+    }
+
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_deref()
+    }
+
+    /// Refuses (or allows again) every write; cached statements are authorized anew.
+    pub fn set_read_only(&self, read_only: bool) {
+        if let Some(p) = &self.policy {
+            // SAFETY: live handle; `p` is the installed policy.
+            unsafe { policy::set_read_only(self.db, p, read_only) };
+        }
+    }
+
 
     pub fn changes(&self) -> i64 {
         self.handle().changes()
@@ -229,6 +254,14 @@ impl Drop for Connection {
         self.cache.clear();
         // SAFETY: db is live; the handler must not outlive `busy`.
         unsafe { BusyWait::remove(self.db) };
+        if self.policy.is_some() {
+            // A close deferred by a stray statement must not call back into the freed policy.
+            // SAFETY: live handle; clearing callbacks is always allowed.
+            unsafe {
+                ffi::sqlite3_set_authorizer(self.db, None, ptr::null_mut());
+                ffi::sqlite3_progress_handler(self.db, 0, None, ptr::null_mut());
+            }
+        }
         // SAFETY: db is live and closed exactly once; close_v2 defers if anything is still open.
         unsafe { ffi::sqlite3_close_v2(self.db) };
     }

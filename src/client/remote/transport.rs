@@ -19,7 +19,14 @@ use tokio::net::TcpStream;
 use super::endpoint::Endpoint;
 use super::error::RemoteError;
 
+/// TCP connect, and separately the TLS handshake: a server that accepts and then says nothing
+/// must not hang the client (or the napi runtime's task) forever.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest silence while waiting for a response's headers or its next body bytes. Generous:
+/// a server may take its own query timeout before answering.
+const READ_TIMEOUT: Duration = if cfg!(test) { Duration::from_millis(300) } else { Duration::from_secs(120) };
+/// Largest Hrana response accepted (sqld sends at most 32 MB of results per request).
+pub const MAX_HRANA_RESPONSE: usize = 64 * 1024 * 1024;
 /// Idle connections kept per client; more in-flight requests open more connections.
 const MAX_IDLE: usize = 16;
 
@@ -61,14 +68,15 @@ impl Transport {
 
     /// `POST {endpoint}{path}` with a JSON body; a status other than 200 is an error.
     pub async fn post_json(&self, ep: &Endpoint, path: &str, body: Vec<u8>) -> Result<Reply, RemoteError> {
-        let raw = self.exchange(ep, Method::POST, path, "application/json", &[], Bytes::from(body)).await?;
+        let raw = self.exchange(ep, Method::POST, path, "application/json", &[], Bytes::from(body), MAX_HRANA_RESPONSE).await?;
         if raw.status == StatusCode::OK {
             return Ok(Reply { body: raw.body });
         }
         Err(self.status_error(ep, raw.status, &raw.content_type, &raw.body))
     }
 
-    /// One request and its whole response, whatever the status.
+    /// One request and its whole response (at most `max` bytes), whatever the status.
+    #[allow(clippy::too_many_arguments)]
     pub async fn exchange(
         &self,
         ep: &Endpoint,
@@ -77,13 +85,17 @@ impl Transport {
         content_type: &str,
         headers: &[(&str, &str)],
         body: Bytes,
+        max: usize,
     ) -> Result<RawResponse, RemoteError> {
         let mut request = self.request(ep, method, path, content_type, headers, body)?;
         // A pooled connection may have been closed by the server while idle: if hyper
         // hands the request back unsent, it is safe to retry on a fresh connection.
         let (mut sender, mut pooled) = self.checkout(ep).await?;
         let response = loop {
-            match sender.try_send_request(request).await {
+            let sent = tokio::time::timeout(READ_TIMEOUT, sender.try_send_request(request))
+                .await
+                .map_err(|_| network(ep, format!("no response within {} s", READ_TIMEOUT.as_secs())))?;
+            match sent {
                 Ok(r) => break r,
                 Err(mut e) => match e.take_message() {
                     Some(unsent) if pooled => {
@@ -102,7 +114,7 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("text/plain")
             .to_ascii_lowercase();
-        let body = response.into_body().collect().await.map_err(|e| network(ep, e))?.to_bytes();
+        let body = read_body(ep, response.into_body(), max).await?;
         self.checkin(ep, sender);
         Ok(RawResponse { status, content_type, body })
     }
@@ -202,6 +214,26 @@ impl Transport {
     }
 }
 
+/// The body, refused past `max` bytes or after [`READ_TIMEOUT`] of silence.
+async fn read_body(ep: &Endpoint, mut body: hyper::body::Incoming, max: usize) -> Result<Bytes, RemoteError> {
+    let mut out = bytes::BytesMut::new();
+    loop {
+        let frame = tokio::time::timeout(READ_TIMEOUT, body.frame())
+            .await
+            .map_err(|_| network(ep, format!("the response stalled for {} s", READ_TIMEOUT.as_secs())))?;
+        let Some(frame) = frame else { return Ok(out.freeze()) };
+        if let Ok(data) = frame.map_err(|e| network(ep, e))?.into_data() {
+            if out.len().saturating_add(data.len()) > max {
+                return Err(RemoteError::fatal(
+                    "RESPONSE_TOO_LARGE",
+                    format!("The server at {} sent a response larger than {max} bytes", ep.display()),
+                ));
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+}
+
 fn network(ep: &Endpoint, e: impl std::fmt::Display) -> RemoteError {
     RemoteError::fatal("SERVER_UNREACHABLE", format!("Cannot reach the libSQL server at {}: {e}", ep.display()))
 }
@@ -216,11 +248,19 @@ async fn connect(ep: &Endpoint) -> Result<Sender, RemoteError> {
         let name = rustls::pki_types::ServerName::try_from(ep.host.clone())
             .map_err(|_| RemoteError::fatal("URL_INVALID", format!("Invalid host name for TLS: {}", ep.host)))?;
         let connector = tokio_rustls::TlsConnector::from(tls_config()?);
-        Box::new(connector.connect(name, tcp).await.map_err(|e| network(ep, format!("TLS handshake failed: {e}")))?)
+        let tls = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name, tcp))
+            .await
+            .map_err(|_| network(ep, "TLS handshake timed out"))?;
+        Box::new(tls.map_err(|e| network(ep, format!("TLS handshake failed: {e}")))?)
     } else {
         Box::new(tcp)
     };
-    let (sender, conn) = http1::handshake(TokioIo::new(io)).await.map_err(|e| network(ep, e))?;
+    let (sender, conn) = http1::Builder::new()
+        // Bounds the response head (headers) a server may send.
+        .max_buf_size(256 * 1024)
+        .handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| network(ep, e))?;
     tokio::spawn(async move {
         // Ends when the server closes the connection or the last sender is dropped.
         let _ = conn.await;
@@ -243,4 +283,35 @@ fn tls_config() -> Result<Arc<rustls::ClientConfig>, RemoteError> {
         })
         .clone()
         .map_err(|e| RemoteError::fatal("TLS_ERROR", format!("Cannot set up TLS: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_accepts_and_never_answers_times_out() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            // Reads the request and keeps the socket open without a byte in reply.
+            let silent = tokio::spawn(async move {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                loop {
+                    if tokio::io::AsyncReadExt::read(&mut s, &mut buf).await.unwrap_or(0) == 0 {
+                        break;
+                    }
+                }
+            });
+            let ep = Endpoint::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+            let started = std::time::Instant::now();
+            let err = Transport::new(None).post_json(&ep, "/v3/pipeline", b"{}".to_vec()).await.err().expect("an answer came");
+            assert_eq!(err.code, "SERVER_UNREACHABLE");
+            assert!(err.message.contains("no response"), "{}", err.message);
+            assert!(started.elapsed() < Duration::from_secs(5));
+            silent.abort();
+        });
+    }
 }

@@ -17,6 +17,14 @@ use crate::sqlite::{Checkpoint, Connection};
 const FRAME_SIZE: usize = 24 + 4096;
 /// Frames asked for per request (libSQL's own batch size).
 const PULL_BATCH: u32 = 128;
+/// Largest frames response accepted: a batch of frames, with room to spare.
+const MAX_FRAMES_RESPONSE: usize = 2 * PULL_BATCH as usize * FRAME_SIZE;
+/// Largest database file a bootstrap downloads (it is held in memory once).
+const MAX_EXPORT: usize = 1024 * 1024 * 1024;
+/// Frames of an unfinished transaction kept in memory until its commit frame arrives, so that
+/// the local file's write lock is only taken once nothing is left to wait for on the network.
+/// A transaction larger than this (64 MiB) is written as it arrives, holding the lock.
+const MAX_PENDING_FRAMES: usize = 16 * 1024;
 
 /// What one `sync()` did, as libSQL reports it.
 pub struct Synced {
@@ -38,6 +46,12 @@ unsafe impl Send for Replica {}
 
 fn invalid(message: impl Into<String>) -> RemoteError {
     RemoteError::fatal("REPLICA_INVALID", message)
+}
+
+/// `n + by`, or an error naming what ran out of range: frame numbers come from the server and
+/// from the `-info` file, and a wrapped one would ask for (or apply) the wrong frames.
+fn add(n: u32, by: u32, what: &str) -> Result<u32, RemoteError> {
+    n.checked_add(by).ok_or_else(|| RemoteError::protocol(format!("The replica's {what} is out of range ({n} + {by})")))
 }
 
 fn local(e: crate::sqlite::SqliteError) -> RemoteError {
@@ -80,7 +94,7 @@ impl Replica {
     }
 
     async fn bootstrap(&mut self, t: &Transport, ep: &Endpoint) -> Result<Position, RemoteError> {
-        let info = get(t, ep, "/info").await?;
+        let info = get(t, ep, "/info", MAX_FRAMES_RESPONSE).await?;
         if info.status != StatusCode::OK {
             return Err(unsupported_or_status(t, ep, &info, "/info"));
         }
@@ -90,11 +104,12 @@ impl Replica {
             .and_then(|g| u32::try_from(g).ok())
             .filter(|g| *g > 0)
             .ok_or_else(|| RemoteError::protocol("The sync server's /info has no valid current_generation"))?;
-        let export = get(t, ep, &format!("/export/{generation}")).await?;
+        let export = get(t, ep, &format!("/export/{generation}"), MAX_EXPORT).await?;
         if export.status != StatusCode::OK {
             return Err(unsupported_or_status(t, ep, &export, "/export"));
         }
-        meta::write_atomic(Path::new(&self.path), &export.body).map_err(invalid)?;
+        // Created, never replaced: a file that appeared while the export downloaded is the user's.
+        meta::write_new(Path::new(&self.path), &export.body).map_err(invalid)?;
         let pos = Position { generation, frame: 0 };
         meta::write(&self.path, pos).map_err(invalid)?;
         Ok(pos)
@@ -111,13 +126,15 @@ impl Replica {
     pub async fn sync(&mut self, t: &Transport, ep: &Endpoint) -> Result<Synced, RemoteError> {
         let mut pos = self.position(t, ep).await?;
         let mut applied = 0u32;
-        // Frames of a transaction may span requests; the insert session stays open until its commit frame.
-        let mut next = pos.frame + 1;
+        // Frames of a transaction may span requests: they wait in `pending` for their commit
+        // frame (or, past MAX_PENDING_FRAMES, an insert session stays open until it).
+        let mut next = add(pos.frame, 1, "frame number")?;
+        let mut pending: Vec<(u32, Bytes)> = Vec::new();
         let mut in_session = false;
         let outcome: Result<(), RemoteError> = async {
             loop {
-                let path = format!("/sync/{}/{}/{}", pos.generation, next, next + PULL_BATCH);
-                let r = get(t, ep, &path).await?;
+                let path = format!("/sync/{}/{}/{}", pos.generation, next, add(next, PULL_BATCH, "frame number")?);
+                let r = get(t, ep, &path, MAX_FRAMES_RESPONSE).await?;
                 match r.status {
                     StatusCode::OK => {
                         if r.body.is_empty() || r.body.len() % FRAME_SIZE != 0 {
@@ -126,21 +143,28 @@ impl Replica {
                                 r.body.len()
                             )));
                         }
-                        for frame in r.body.chunks(FRAME_SIZE) {
-                            let conn = self.conn()?;
-                            if !in_session {
-                                conn.wal_insert_begin().map_err(local)?;
-                                in_session = true;
-                            }
-                            conn.wal_insert_frame(next, frame).map_err(local)?;
+                        for at in (0..r.body.len()).step_by(FRAME_SIZE) {
+                            let frame = r.body.slice(at..at + FRAME_SIZE);
                             let size_after = u32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
-                            if size_after > 0 {
-                                conn.wal_insert_end().map_err(local)?;
-                                in_session = false;
-                                pos.frame = next;
+                            pending.push((next, frame));
+                            if size_after > 0 || pending.len() >= MAX_PENDING_FRAMES {
+                                // No await from here to the end of the session.
+                                let conn = self.conn()?;
+                                if !in_session {
+                                    conn.wal_insert_begin().map_err(local)?;
+                                    in_session = true;
+                                }
+                                for (no, f) in pending.drain(..) {
+                                    conn.wal_insert_frame(no, &f).map_err(local)?;
+                                }
+                                if size_after > 0 {
+                                    conn.wal_insert_end().map_err(local)?;
+                                    in_session = false;
+                                    pos.frame = next;
+                                }
                             }
-                            next += 1;
-                            applied += 1;
+                            next = add(next, 1, "frame number")?;
+                            applied = applied.saturating_add(1);
                         }
                         meta::write(&self.path, pos).map_err(invalid)?;
                     }
@@ -159,8 +183,9 @@ impl Replica {
                                 "The replica's file is busy (an open transaction?): it moves to the primary's next generation at the next sync",
                             ));
                         }
-                        pos = Position { generation: pos.generation + 1, frame: 0 };
+                        pos = Position { generation: add(pos.generation, 1, "generation")?, frame: 0 };
                         next = 1;
+                        pending.clear();
                         meta::write(&self.path, pos).map_err(invalid)?;
                     }
                     StatusCode::GONE => {
@@ -221,11 +246,11 @@ impl Replica {
 
 /// One GET; a primary that is briefly busy (503, e.g. during its checkpoint) is asked again
 /// with growing pauses, as libSQL's replicas do.
-async fn get(t: &Transport, ep: &Endpoint, path: &str) -> Result<RawResponse, RemoteError> {
+async fn get(t: &Transport, ep: &Endpoint, path: &str, max: usize) -> Result<RawResponse, RemoteError> {
     let mut pause = std::time::Duration::from_millis(100);
     let mut attempt = 0;
     loop {
-        let r = t.exchange(ep, Method::GET, path, "application/json", &[], Bytes::new()).await.map_err(|e| {
+        let r = t.exchange(ep, Method::GET, path, "application/json", &[], Bytes::new(), max).await.map_err(|e| {
             if e.code == "SERVER_UNREACHABLE" {
                 RemoteError::fatal("SYNC_SERVER_UNREACHABLE", format!("Cannot sync the embedded replica: {}", e.message))
             } else {
@@ -261,4 +286,25 @@ fn unsupported_or_status(t: &Transport, ep: &Endpoint, r: &RawResponse, route: &
         );
     }
     t.status_error(ep, r.status, &r.content_type, &r.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_number_at_the_end_of_its_range_is_an_error_not_a_wrap() {
+        let dir = std::env::temp_dir().join(format!("astro-db-pull-wrap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("r.db").to_string_lossy().into_owned();
+        Connection::open(&db).unwrap().execute_script("CREATE TABLE t (x)").unwrap();
+        meta::write(&db, Position { generation: 1, frame: u32::MAX }).unwrap();
+        // Nothing listens there: the error must come before any request.
+        let ep = Endpoint::parse("http://127.0.0.1:9").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let err = rt.block_on(Replica::new(db).sync(&Transport::new(None), &ep)).err().expect("sync succeeded");
+        assert!(err.message.contains("out of range"), "{}", err.message);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
