@@ -22,8 +22,13 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
-/** Outside the repository: module resolution from here never reaches its node_modules. */
-export const testsDir = join(tmpdir(), "astro-db-tests");
+const sharedDir = join(tmpdir(), "astro-db-tests");
+/**
+ * Outside the repository, so module resolution from here never reaches its node_modules; one
+ * folder per checkout, so that two checkouts testing at once (CI beside a developer) never
+ * reinstall each other's package under a running test.
+ */
+export const testsDir = join(sharedDir, createHash("sha256").update(repoRoot).digest("hex").slice(0, 12));
 const fixturesSrc = join(repoRoot, "__test__", "fixtures");
 
 // Ranges resolved against the registry when a workspace is first used (see `versions`).
@@ -193,7 +198,8 @@ export function freePort() {
 // ---------------------------------------------------------------------------------------
 // Lock: one astro process tree at a time across test files.
 
-const lockDir = join(testsDir, "astro-fixtures.lock");
+// Machine-wide: one astro process tree at a time, whichever checkout starts it.
+const lockDir = join(sharedDir, "astro-fixtures.lock");
 const held = new Set();
 
 function pidAlive(pid) {
@@ -209,6 +215,7 @@ function pidAlive(pid) {
 async function lock(dir) {
   if (held.has(dir)) return;
   mkdirSync(testsDir, { recursive: true });
+  mkdirSync(sharedDir, { recursive: true });
   for (;;) {
     try {
       mkdirSync(dir);
