@@ -1,11 +1,11 @@
 // A local npm registry for the tests: Verdaccio (from the npm registry, cached in the tests' temp
-// folder), listening on 127.0.0.1 only, its storage in a fresh folder each run, and one uplink:
+// folder), listening on 127.0.0.1 only, its storage in the temp folder, and one uplink:
 // the registry this machine's npm uses, so packages we do not publish (astro, …) still install.
 // Our own names (@astrojs/db, @astrojs/db-*) never go to the uplink: what a project installs
 // under those names is exactly what the test published.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, run, start, tail, testsDir } from "./harness.mjs";
@@ -23,21 +23,35 @@ async function verdaccioBin() {
   return bin;
 }
 
-/** Starts Verdaccio in `dir` (wiped first); resolves with `{ url, npmrc, stop() }`. */
-export async function startRegistry(dir) {
+/**
+ * Starts Verdaccio in `dir` (wiped first); resolves with `{ url, npmrc, stop() }`. `cache` keeps
+ * what the uplink served (astro and its dependencies) between runs; our own packages are removed
+ * from it first, so each run serves only what it published.
+ */
+export async function startRegistry(dir, cache) {
   const bin = await verdaccioBin();
   const upstream = spawnSync("npm", ["config", "get", "registry"], { encoding: "utf8" }).stdout.trim();
   if (!/^https?:\/\//.test(upstream)) throw new Error(`npm config get registry gave ${upstream}`);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, "storage"), { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  const storage = cache ?? join(dir, "storage");
+  mkdirSync(join(storage, "@astrojs"), { recursive: true });
+  for (const name of readdirSync(join(storage, "@astrojs"))) {
+    if (name === "db" || name.startsWith("db-")) rmSync(join(storage, "@astrojs", name), { recursive: true, force: true });
+  }
+  // Verdaccio's list of local packages (and its token secret): made anew each run.
+  rmSync(join(storage, ".verdaccio-db.json"), { force: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const ours = { access: "$all", publish: "$authenticated", unpublish: "$authenticated" };
   // JSON is YAML: no YAML writer needed.
   const config = {
-    storage: join(dir, "storage"),
+    storage,
     auth: { htpasswd: { file: join(dir, "htpasswd"), max_users: 1 } },
-    uplinks: { upstream: { url: upstream, timeout: "60s", max_fails: 5 } },
+    // maxage: a cached package list is reused for 30 min instead of 2; asking the uplink again
+    // for each of astro's ~300 dependencies is most of an install's time. The test resolves
+    // astro's version through this registry, so a newer release not yet seen here is no issue.
+    uplinks: { upstream: { url: upstream, timeout: "60s", max_fails: 5, maxage: "30m" } },
     packages: {
       "@astrojs/db": ours,
       "@astrojs/db-*": ours,

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ASTRO6, ASTRO7, repoRoot, run, testsDir, versions, workspaceLock } from "./harness.mjs";
+import { ASTRO6, ASTRO7, repoRoot, run, testsDir, workspaceLock } from "./harness.mjs";
 import { startRegistry } from "./registry.mjs";
 
 const work = join(testsDir, "registry");
@@ -55,17 +55,26 @@ const comments = await db.select().from(Comment);
 <ul>{comments.map((c) => <li>{c.author}: {c.body}</li>)}</ul>
 `;
 
+/** The newest `astro` in `spec`'s range as the local registry (and its uplink cache) sees it. */
+function newestAstro(spec, registry) {
+  const r = spawnSync("npm", ["view", `astro@${spec.ranges.astro}`, "version", "--json", "--registry", registry], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const found = JSON.parse(r.stdout);
+  return Array.isArray(found) ? found.at(-1) : found;
+}
+
 async function journey({ spec, registry, path, npmrc }) {
-  const { astro } = versions(spec);
+  const astro = newestAstro(spec, registry);
   const root = freshProject(`registry-${spec.name}`, astro, registry);
   const env = { PATH: path, NPM_CONFIG_USERCONFIG: npmrc, npm_config_registry: registry, npm_config_update_notifier: "false" };
   const sh = async (cmd, args, timeout = 240_000) => {
+    const t0 = Date.now();
     const r = await run(cmd, args, { cwd: root, env, timeout });
     assert.equal(r.code, 0, `${cmd} ${args.join(" ")} failed:\n${r.output}`);
+    console.log(`#   ${cmd} ${args.filter((a) => !a.startsWith("-")).join(" ")}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return r.output;
   };
-  await sh("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"]);
-
+  // One install brings astro (already in package.json, as `npm create astro` leaves it) and ours.
   await sh("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "@astrojs/db"]);
   const scope = readdirSync(join(root, "node_modules", "@astrojs"));
   const platformPackages = scope.filter((p) => p.startsWith("db-"));
@@ -98,7 +107,7 @@ test("publish to a local registry; fresh Astro 7 and 6 projects install, add and
   await workspaceLock();
   mkdirSync(work, { recursive: true });
   const path = pathWithoutCompilers();
-  const registry = await startRegistry(join(work, "verdaccio"));
+  const registry = await startRegistry(join(work, "verdaccio"), join(work, "verdaccio-cache"));
   t.after(() => registry.stop());
 
   // scripts/publish from the checkout (already built by scripts/test), as a maintainer runs it.
