@@ -92,6 +92,9 @@ pub struct Note {
     pub kind: &'static str,
     pub table: String,
     pub message: String,
+    /// For a suspected rename: the `--rename` value that declares it (`Comment.body=text`,
+    /// `Post=Article`), so a caller can ask "Did you rename …?" and pass it on.
+    pub rename: Option<String>,
 }
 
 /// A migration plan.
