@@ -39,21 +39,21 @@ export async function runEngine(target: PushTarget, snapshot: string, options: P
   try {
     out = await target.native.push(snapshot, options);
   } catch (e) {
-    throw explain(e, target);
+    // Thrown before anything is sent: an invalid flag value or snapshot.
+    out = e as Error;
   }
-  if (out instanceof Error) {
-    const code = (out as { code?: string }).code;
-    if (code === "ASTRO_DB_INVALID_SNAPSHOT") throw new UsageError(`Could not read the schema snapshot stored in the database: ${out.message}`);
-    if (code?.startsWith("ASTRO_DB_")) throw new UsageError(`Push refused: ${out.message.replace(/^[A-Z_]+: /, "")}`);
-    const explained = explain(out, target);
-    if (options.apply && /^Could not reach/.test(explained.message)) {
-      throw new UsageError(
-        `${explained.message}\nThe push is one transaction: the database is either unchanged or fully updated. Run \`astro-db verify\` to see which (MATCH: it was applied).`,
-      );
-    }
-    throw explained;
+  if (!(out instanceof Error)) return out;
+  const code = (out as { code?: string }).code;
+  const text = out.message.replace(/^[A-Z_]+: /, "");
+  if (code === "ASTRO_DB_INVALID_SNAPSHOT") throw new UsageError(`Could not read the schema snapshot stored in the database: ${text}`);
+  if (code?.startsWith("ASTRO_DB_")) throw new UsageError(`Push refused: ${text}`);
+  const explained = explain(out, target);
+  if (options.apply && /^Could not reach/.test(explained.message)) {
+    throw new UsageError(
+      `${explained.message}\nThe push is one transaction: the database is either unchanged or fully updated. Run \`astro-db verify\` to see which (MATCH: it was applied).`,
+    );
   }
-  return out;
+  throw explained;
 }
 
 /** One line per refused step: what, how many rows, what to do, the flag that accepts it. */

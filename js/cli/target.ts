@@ -131,7 +131,11 @@ export interface Target {
   secrets: string[];
 }
 
-export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Target> {
+/**
+ * Opens the database at ASTRO_DB_REMOTE_URL (token: ASTRO_DB_APP_TOKEN or --db-app-token, from
+ * the environment and .env) with `open`; a URL `open` rejects is an error that never shows secrets.
+ */
+async function openRemote<T>(root: URL, flags: Args["flags"], open: (config: RemoteTargetSettings["config"]) => T) {
   const env = await astroEnv(root);
   const flagToken = typeof flags["db-app-token"] === "string" ? (flags["db-app-token"] as string) : undefined;
   let settings: RemoteTargetSettings;
@@ -147,13 +151,16 @@ export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Tar
       "ASTRO_STUDIO_APP_TOKEN is set but Astro Studio is retired and the token is ignored: set ASTRO_DB_APP_TOKEN (or pass --db-app-token) to your libSQL database's token.\n",
     );
   }
-  let client: Client;
   try {
-    client = createClient({ ...config, url: projectFileUrl(config.url, root) });
+    return { opened: open({ ...config, url: projectFileUrl(config.url, root) }), shown, secrets, remote: true };
   } catch (e) {
     throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${shown}): ${hide(String((e as Error)?.message ?? e), secrets)}`);
   }
-  return { client, shown, remote: true, secrets };
+}
+
+export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Target> {
+  const { opened, ...rest } = await openRemote(root, flags, createClient);
+  return { client: opened, ...rest };
 }
 
 /** Where `push` and `verify` apply the schema: the migration engine's handle, and how to show it. */
@@ -169,33 +176,16 @@ export interface PushTarget {
  * rules (`resolveTarget`): a libSQL server, or a `file:` database (relative to the project).
  */
 export async function pushTarget(root: URL, flags: Args["flags"]): Promise<PushTarget> {
-  const env = await astroEnv(root);
-  const flagToken = typeof flags["db-app-token"] === "string" ? (flags["db-app-token"] as string) : undefined;
-  let settings: RemoteTargetSettings;
-  try {
-    settings = remoteTargetSettings(env, flagToken);
-  } catch (e) {
-    const { message, hint } = e as RemoteDbError;
-    throw new UsageError(hint ? `${message.split("\n")[0]} ${hint}` : message);
-  }
-  const { config, shown, secrets } = settings;
-  if (!settings.token && env.ASTRO_STUDIO_APP_TOKEN) {
-    process.stderr.write(
-      "ASTRO_STUDIO_APP_TOKEN is set but Astro Studio is retired and the token is ignored: set ASTRO_DB_APP_TOKEN (or pass --db-app-token) to your libSQL database's token.\n",
-    );
-  }
-  let native: SchemaTarget;
-  try {
-    const target = resolveTarget({ ...config, url: projectFileUrl(config.url, root) });
-    if (target.kind === "remote") native = SchemaTarget.remote(target.url, target.authToken);
-    else if (target.kind === "memory") native = SchemaTarget.local(":memory:");
-    else if (target.replica) {
+  const { opened, ...rest } = await openRemote(root, flags, (config) => {
+    const target = resolveTarget(config);
+    if (target.kind === "remote") return SchemaTarget.remote(target.url, target.authToken);
+    if (target.kind === "memory") return SchemaTarget.local(":memory:");
+    if (target.replica) {
       throw new Error("an embedded replica (syncUrl) cannot be pushed to: set ASTRO_DB_REMOTE_URL to the primary database's URL");
-    } else native = SchemaTarget.local(target.path, target.encryptionKey);
-  } catch (e) {
-    throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${shown}): ${hide(String((e as Error)?.message ?? e), secrets)}`);
-  }
-  return { native, shown, remote: true, secrets };
+    }
+    return SchemaTarget.local(target.path, target.encryptionKey);
+  });
+  return { native: opened, ...rest };
 }
 
 export async function localTarget(root: URL, mustExist: boolean): Promise<Target & { path: string }> {

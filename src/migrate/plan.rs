@@ -46,6 +46,7 @@ pub fn plan_migration_with(old: &Schema, new: &Schema, options: PlanOptions, hin
     }
     let mut plan = plan_core(&renamed, new, options, &all);
     if !queries.is_empty() {
+        plan.renames = queries.len();
         plan.queries.splice(0..0, queries);
         plan.steps.splice(0..0, steps);
     }

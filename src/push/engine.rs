@@ -73,7 +73,7 @@ pub async fn push<E: Executor>(exec: &mut E, new: &Schema, new_json: &str, optio
     // Round trip 1: the live schema and the stored snapshot.
     let mut queries = live::queries();
     queries.push(snapshot_table::latest_sql());
-    let mut read = exec.read(&queries).await?.into_iter();
+    let mut read = exec.read(&[], &queries).await?.into_iter();
     let mut next = || read.next().unwrap_or_else(|| Err(ExecError { code: "HRANA_PROTO_ERROR".into(), message: "missing result".into(), statement: None }));
     let (columns, indexes, fks, triggers) = (next()?, next()?, next()?, next()?);
     let live = LiveSchema::from_rows(&columns, &indexes, &fks, &triggers);
@@ -123,7 +123,7 @@ pub async fn push<E: Executor>(exec: &mut E, new: &Schema, new_json: &str, optio
     let asked: Vec<usize> = (0..steps.len()).filter(|&i| risky(&steps[i].step) && steps[i].step.check.is_some()).collect();
     if !asked.is_empty() {
         let counts: Vec<String> = asked.iter().filter_map(|&i| steps[i].step.check.as_deref().map(checks::count_rows)).collect();
-        let results = exec.read(&counts).await?;
+        let results = exec.read(&plan.queries[..plan.renames], &counts).await?;
         for (&i, r) in asked.iter().zip(results) {
             let n = first_text(&r?).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
             steps[i].rows = Some(n);
@@ -179,7 +179,10 @@ fn block_rebuilds_over_drift(plan: &Plan, drift: &[Drift], steps: &mut Vec<StepR
 /// Round trip 3: one transaction. The checks that passed are repeated first: if rows
 /// appeared since, the guard fails the transaction and nothing changes.
 async fn apply<E: Executor>(exec: &mut E, plan: &Plan, steps: &[StepReport], new_json: &str) -> Result<(), PushError> {
+    // Renames first: the checks are written against the new names.
     let mut stmts = vec![snapshot_table::create_sql()];
+    stmts.extend(plan.queries[..plan.renames].iter().cloned());
+    let guards_at = stmts.len();
     let mut guarded: Vec<&Step> = Vec::new();
     for s in steps.iter().filter(|s| risky(&s.step) && !s.accepted) {
         if let Some(check) = &s.step.check {
@@ -188,15 +191,15 @@ async fn apply<E: Executor>(exec: &mut E, plan: &Plan, steps: &[StepReport], new
         }
     }
     let body_at = stmts.len();
-    stmts.extend(plan.queries.iter().cloned());
+    stmts.extend(plan.queries[plan.renames..].iter().cloned());
     let fk_at = stmts.len();
     stmts.extend(plan.foreign_key_checks.iter().map(|t| checks::foreign_key_guard(t)));
     stmts.push(snapshot_table::insert_sql(SNAPSHOT_VERSION, new_json));
     match exec.write(&stmts, plan.foreign_keys_off).await {
         Ok(()) => Ok(()),
         Err(e) => match e.statement {
-            Some(i) if (1..body_at).contains(&i) => {
-                let s = guarded[i - 1];
+            Some(i) if (guards_at..body_at).contains(&i) => {
+                let s = guarded[i - guards_at];
                 Err(PushError::DataChanged(vec![format!("{} (rows appeared since the push was planned)", s.message)]))
             }
             Some(i) if (fk_at..fk_at + plan.foreign_key_checks.len()).contains(&i) => {
@@ -213,10 +216,28 @@ async fn apply<E: Executor>(exec: &mut E, plan: &Plan, steps: &[StepReport], new
 fn adopt(live: &LiveSchema, new: &Schema) -> Schema {
     let mut tables = Vec::new();
     for table in &new.tables {
-        let Some(l) = live.table(&table.name) else { continue };
+        // A declared rename not yet applied: the table or column is there under its old name.
+        let found = live.table(&table.name).map(|l| (l, table.name.clone())).or_else(|| {
+            let from = table.renamed_from.as_deref()?;
+            live.table(from).map(|l| (l, from.to_string()))
+        });
+        let Some((l, name)) = found else { continue };
         let mut t = table.clone();
-        t.columns.retain(|c| l.columns.contains(&c.name));
-        t.indexes.retain(|i| l.indexes.contains(&i.name) || live.tables.iter().any(|o| o.indexes.contains(&i.name)));
+        t.name = name;
+        t.columns = table
+            .columns
+            .iter()
+            .filter_map(|c| {
+                if l.columns.contains(&c.name) {
+                    return Some(c.clone());
+                }
+                let from = c.renamed_from.as_ref().filter(|f| l.columns.contains(f))?;
+                let mut old = c.clone();
+                old.name = from.clone();
+                Some(old)
+            })
+            .collect();
+        t.indexes.retain(|i| l.indexes.contains(&i.name));
         t.foreign_keys.retain(|fk| fk.columns.iter().all(|c| l.columns.contains(c)));
         tables.push(t);
     }

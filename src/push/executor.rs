@@ -22,8 +22,10 @@ pub struct ExecError {
 #[allow(async_fn_in_trait)]
 pub trait Executor {
     /// Runs read-only `queries` in one round trip. A query that fails (a table that does not
-    /// exist) fails alone; only a failure of the whole trip is the outer error.
-    async fn read(&mut self, queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError>;
+    /// exist) fails alone; only a failure of the whole trip is the outer error. With a
+    /// `prelude` (renames), the queries see the database after it, inside a transaction that
+    /// is rolled back: nothing changes.
+    async fn read(&mut self, prelude: &[String], queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError>;
 
     /// Runs `statements` in one transaction opened with `BEGIN IMMEDIATE`, in one round trip:
     /// all of them or none. With `foreign_keys_off`, `PRAGMA foreign_keys` is off around the

@@ -34,8 +34,21 @@ fn rows(conn: &mut Connection, sql: &str) -> Result<Rows, SqliteError> {
 }
 
 impl Executor for Connection {
-    async fn read(&mut self, queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError> {
-        Ok(queries.iter().map(|q| rows(self, q).map_err(ExecError::from)).collect())
+    async fn read(&mut self, prelude: &[String], queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError> {
+        if prelude.is_empty() {
+            return Ok(queries.iter().map(|q| rows(self, q).map_err(ExecError::from)).collect());
+        }
+        self.execute_script("BEGIN")?;
+        let mut out = Ok(());
+        for p in prelude {
+            out = out.and_then(|()| self.execute_script(p));
+        }
+        let results = match out {
+            Ok(()) => Ok(queries.iter().map(|q| rows(self, q).map_err(ExecError::from)).collect()),
+            Err(e) => Err(ExecError::from(e)),
+        };
+        let _ = self.execute_script("ROLLBACK");
+        results
     }
 
     async fn write(&mut self, statements: &[String], foreign_keys_off: bool) -> Result<(), ExecError> {

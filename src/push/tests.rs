@@ -22,7 +22,7 @@ impl Db {
     }
     fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         let mut c = self.conn();
-        run_ready(c.read(&[sql.to_string()])).unwrap().unwrap().remove(0).unwrap()
+        run_ready(c.read(&[], &[sql.to_string()])).unwrap().unwrap().remove(0).unwrap()
     }
     fn texts(&self, sql: &str) -> Vec<String> {
         self.rows(sql).into_iter().map(|r| r[0].clone().unwrap_or_default()).collect()
@@ -175,8 +175,8 @@ struct Interleave {
 }
 
 impl Executor for Interleave {
-    async fn read(&mut self, queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError> {
-        let out = self.conn.read(queries).await;
+    async fn read(&mut self, prelude: &[String], queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError> {
+        let out = self.conn.read(prelude, queries).await;
         self.reads += 1;
         if self.reads == 2 {
             Connection::open(&self.other).unwrap().execute_script(self.sql).unwrap();
@@ -205,4 +205,14 @@ fn a_row_written_between_the_checks_and_the_write_is_never_lost() {
     // Pushed again, the plan sees the value and refuses.
     let (s, j) = schema(&comment(r#""x":{"type":"text","schema":{"optional":true}}"#));
     assert_eq!(run_ready(push(&mut db.conn(), &s, &j, &apply())).unwrap().unwrap().status, Status::Blocked);
+}
+
+#[test]
+fn a_file_without_snapshot_is_adopted_under_the_old_names_of_declared_renames() {
+    let db = Db::new("adopt-rename");
+    db.conn().execute_script(r#"CREATE TABLE "Item" ("id" integer PRIMARY KEY, "name" text NOT NULL); INSERT INTO Item VALUES (1, 'kept')"#).unwrap();
+    let new = format!(r#""Thing":{{"renamedFrom":"Item","columns":{{{ID},"label":{{"type":"text","schema":{{"renamedFrom":"name"}}}}}}}}"#);
+    let r = push_with(&db, &new, apply()).unwrap();
+    assert_eq!(r.status, Status::Applied, "{r:?}");
+    assert_eq!(db.texts("SELECT label FROM Thing"), ["kept"]);
 }

@@ -54,11 +54,30 @@ fn text(v: Value) -> Option<String> {
 }
 
 impl Executor for RemoteExec {
-    async fn read(&mut self, queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError> {
-        let stmts = queries.iter().map(|q| Stmt::plain(q.as_str())).collect();
-        let results = ops::independent_batch(&self.stream(), stmts, true).await?;
+    async fn read(&mut self, prelude: &[String], queries: &[String]) -> Result<Vec<Result<Rows, ExecError>>, ExecError> {
+        // With a prelude: BEGIN, the prelude, the queries, ROLLBACK, in one request.
+        let wrap = !prelude.is_empty();
+        let mut sql: Vec<&str> = Vec::new();
+        if wrap {
+            sql.push("BEGIN");
+            sql.extend(prelude.iter().map(String::as_str));
+        }
+        let skip = sql.len();
+        sql.extend(queries.iter().map(String::as_str));
+        if wrap {
+            sql.push("ROLLBACK");
+        }
+        let stmts = sql.into_iter().map(Stmt::plain).collect();
+        let mut results = ops::independent_batch(&self.stream(), stmts, true).await?;
+        if wrap {
+            if let Some(Err(e)) = results[..skip].iter().find(|r| r.is_err()) {
+                return Err(exec_error(e.clone(), None));
+            }
+        }
+        results.truncate(skip + queries.len());
         Ok(results
             .into_iter()
+            .skip(skip)
             .map(|r| match r {
                 Ok(r) => Ok(r.rows.into_iter().map(|row| row.into_iter().map(text).collect()).collect()),
                 Err(e) => Err(exec_error(e, None)),
