@@ -80,13 +80,18 @@ async function flow(p, env) {
   assert.match(r.stderr, /Column Note\.rating is removed, with its values\. \(2 rows\)\n.*\n    To accept this loss: --accept-data-loss Note\.rating/);
   assert.doesNotMatch(r.stderr, /Column Note\.text is removed/);
   assert.deepEqual(await rows("SELECT text FROM Note WHERE id = 1"), [{ text: "hi" }]);
+  // A declared rename and an accepted loss in one push: the data checks see the new names.
+  setConfig({ Note: `{ columns: { id: ${id}, score: column.number({ renamedFrom: "rating" }) } }` });
+  ok(await p.run(["push", "--accept-data-loss", "Note.text"], env));
+  assert.deepEqual(await rows("SELECT id, score FROM Note ORDER BY id"), [{ id: 1, score: 2 }, { id: 2, score: 5 }]);
   // --json for CI: the same decision as data.
-  r = await p.run(["push", "--json", "--accept-data-loss", "Note.text"], env);
+  setConfig({ Note: `{ columns: { id: ${id} } }` });
+  r = await p.run(["push", "--json"], env);
   assert.equal(r.code, 1, r.all);
   const refused = JSON.parse(r.stdout);
   assert.equal(refused.status, "blocked");
-  assert.deepEqual(refused.steps.filter((s) => s.blocking).map((s) => [s.column, s.rows, s.flag]), [["rating", 2, "--accept-data-loss Note.rating"]]);
-  r = await p.run(["push", "--json", "--accept-data-loss", "Note.text", "--accept-data-loss", "Note.rating"], env);
+  assert.deepEqual(refused.steps.filter((s) => s.blocking).map((s) => [s.column, s.rows, s.flag]), [["score", 2, "--accept-data-loss Note.score"]]);
+  r = await p.run(["push", "--json", "--accept-data-loss", "Note.score"], env);
   ok(r);
   assert.equal(JSON.parse(r.stdout).status, "applied");
   assert.deepEqual(await rows("SELECT * FROM Note ORDER BY id"), [{ id: 1 }, { id: 2 }]);
