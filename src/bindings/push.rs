@@ -151,6 +151,7 @@ type Outcome = std::result::Result<Report, PushError>;
 fn settle(env: &Env, out: Outcome) -> Result<napi_value> {
     let js = Js::new(env.raw());
     match out {
+        // SAFETY: called on the JS thread with the live env of this callback.
         Ok(r) => unsafe { <PushReport as ToNapiValue>::to_napi_value(env.raw(), report_js(r)) },
         Err(e) => crate::client::coded_error_value(js, &e.code(), &e.to_string()),
     }

@@ -113,3 +113,19 @@ pub fn guard(check: &str) -> String {
 pub fn foreign_key_guard(table: &str) -> String {
     guard(&format!("SELECT 1 FROM pragma_foreign_key_check({})", crate::sql::quote::string(table)))
 }
+
+/// Returns a row when a stored value would not survive the change of the column to `kind`'s
+/// SQLite type (a rebuild's row copy converts through column affinity): text that is not the
+/// exact decimal form of an integer for a number, anything but 0/1 for a boolean, a number
+/// for a date, text that is not JSON. `None` when every value converts (integer → text).
+pub fn unconvertible(table: &str, column: &str, kind: ColumnKind) -> Option<String> {
+    let c = ident(column);
+    let bad = match kind {
+        ColumnKind::Number => format!("CAST(CAST({c} AS INTEGER) AS TEXT) IS NOT CAST({c} AS TEXT)"),
+        ColumnKind::Boolean => format!("CAST({c} AS TEXT) NOT IN ('0', '1')"),
+        ColumnKind::Date => format!("(typeof({c}) != 'text' OR julianday({c}) IS NULL)"),
+        ColumnKind::Json => format!("json_valid(CAST({c} AS TEXT)) = 0"),
+        ColumnKind::Text => return None,
+    };
+    Some(format!("SELECT 1 FROM {} WHERE {c} IS NOT NULL AND {bad} LIMIT 1", ident(table)))
+}

@@ -227,11 +227,20 @@ pub fn plan_table_with(name: &str, old: &Table, new: &Table, old_schema: &Schema
         }
     }
     for (o, n) in &updated {
+        // A new SQLite type: the rebuild's copy converts each value (column affinity); the
+        // data decides whether every value survives, asked again inside the transaction.
         if sql::sql_type(o.kind) != sql::sql_type(n.kind) {
-            lossy = true;
-            out.steps.push(lossy_step("changeType", name, &n.name,
-                format!("Column {name}.{} changes from {} to {}, which cannot be converted automatically.", n.name, o.kind.name(), n.kind.name()),
-                "Add a new column of the new type, copy the values, and deprecate the old column instead."));
+            let (from, to) = (o.kind.name(), n.kind.name());
+            match checks::unconvertible(name, &n.name, n.kind) {
+                Some(check) => out.steps.push(conflict_step("changeType", name, Some(&n.name), check,
+                    format!("Column {name}.{} changes from {from} to {to}; stored values that do not convert to {to} without loss would be changed.", n.name),
+                    "Fix or clear those values first, or add a new column of the new kind, copy what converts, and deprecate the old one.")),
+                None => {
+                    let mut step = Step::safe("changeType", name, Some(&n.name), format!("Column {name}.{} changes from {from} to {to}; every stored value converts.", n.name));
+                    step.safety = Safety::Lossless;
+                    out.steps.push(step);
+                }
+            }
         }
     }
     if lossy {

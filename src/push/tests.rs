@@ -216,3 +216,23 @@ fn a_file_without_snapshot_is_adopted_under_the_old_names_of_declared_renames() 
     assert_eq!(r.status, Status::Applied, "{r:?}");
     assert_eq!(db.texts("SELECT label FROM Thing"), ["kept"]);
 }
+
+#[test]
+fn a_type_change_converts_when_every_value_survives_and_names_the_rows_that_would_not() {
+    let db = Db::new("convert");
+    let flag = |kind: &str| format!(r#""Flag":{{"columns":{{{ID},"v":{{"type":"{kind}","schema":{{"optional":true}}}}}}}}"#);
+    push_with(&db, &flag("text"), apply()).unwrap();
+    db.conn().execute_script("INSERT INTO Flag VALUES (1, '5'), (2, 'five'), (3, NULL)").unwrap();
+    let r = push_with(&db, &flag("number"), apply()).unwrap();
+    assert_eq!(r.status, Status::Blocked);
+    let step = r.steps.iter().find(|s| s.blocking).unwrap();
+    assert_eq!((step.step.kind, step.rows), ("changeType", Some(1)));
+    assert!(step.step.message.contains("Flag.v"), "{}", step.step.message);
+    db.conn().execute_script("UPDATE Flag SET v = '55' WHERE id = 2").unwrap();
+    assert_eq!(push_with(&db, &flag("number"), apply()).unwrap().status, Status::Applied);
+    assert_eq!(db.texts("SELECT typeof(v) || ':' || v FROM Flag WHERE v IS NOT NULL ORDER BY id"), ["integer:5", "integer:55"]);
+    // Back to text: every integer converts.
+    let r = push_with(&db, &flag("text"), apply()).unwrap();
+    assert_eq!(r.status, Status::Applied);
+    assert_eq!(db.texts("SELECT typeof(v) FROM Flag WHERE v IS NOT NULL"), ["text", "text"]);
+}
