@@ -120,16 +120,27 @@ test("over a file: database: renames, backfills, consent, drift", { timeout: 180
   await flow(p, { ASTRO_DB_REMOTE_URL: "file:remote.db" });
 });
 
-test("on a terminal, a suspected rename is asked and the answer keeps the values", { skip: !hasScript && "no `script` here", timeout: 60_000 }, async (t) => {
+test("on a terminal: a suspected rename, a backfill and a loss are asked", { skip: !hasScript && "no `script` here", timeout: 60_000 }, async (t) => {
   const p = project(t, { Comment: `{ id: ${id}, body: column.text() }` });
   const env = { ASTRO_DB_REMOTE_URL: "file:remote.db" };
   assert.equal((await p.run(["push"], env)).code, 0);
   await p.run(["shell", "--remote", "--query", "INSERT INTO Comment VALUES (1, 'kept')"], env);
   p.setTables({ Comment: `{ id: ${id}, text: column.text() }` });
-  const r = await onTerminal(p.dir, ["push"], env, { "Did you rename Comment.body to Comment.text?": "y" });
+  let r = await onTerminal(p.dir, ["push"], env, { "Did you rename Comment.body to Comment.text?": "y" });
   assert.equal(r.code, 0, r.out);
-  const rows = await p.run(["shell", "--remote", "--json", "--query", "SELECT text FROM Comment"], env);
-  assert.deepEqual(JSON.parse(rows.stdout), [{ text: "kept" }]);
+  const rows = async (sql) => JSON.parse((await p.run(["shell", "--remote", "--json", "--query", sql], env)).stdout);
+  assert.deepEqual(await rows("SELECT text FROM Comment"), [{ text: "kept" }]);
+  // A new required column: the backfill expression is asked.
+  p.setTables({ Comment: `{ id: ${id}, text: column.text(), rating: column.number() }` });
+  r = await onTerminal(p.dir, ["push"], env, { "SQL expression to fill them": "length(text)" });
+  assert.equal(r.code, 0, r.out);
+  assert.deepEqual(await rows("SELECT text, rating FROM Comment"), [{ text: "kept", rating: 4 }]);
+  // A loss: asked, and a no refuses with nothing changed.
+  p.setTables({ Comment: `{ id: ${id}, text: column.text() }` });
+  r = await onTerminal(p.dir, ["push"], env, { "Accept this loss?": "n" });
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /--accept-data-loss Comment\.rating/);
+  assert.deepEqual(await rows("SELECT rating FROM Comment"), [{ rating: 4 }]);
 });
 
 test("Astro 6: cli({ flags }) passes repeated flags (arrays) and camelCased names through", { timeout: 90_000 }, async (t) => {
