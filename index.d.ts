@@ -14,9 +14,10 @@ export declare class NativeConnection {
   /**
    * Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
    * With `encryptionKey` (non-empty), the file is encrypted as libSQL does it (aes256cbc); a
-   * wrong key shows at the first read as `SQLITE_NOTADB`.
+   * wrong key shows at the first read as `SQLITE_NOTADB`. A file is switched to WAL and
+   * waits 5 s for locks unless `options` say otherwise.
    */
-  static open(path: string, encryptionKey?: string | undefined | null): NativeConnection
+  static open(path: string, encryptionKey?: string | undefined | null, options?: FileOptions | undefined | null): NativeConnection
   /** A handle for `fastExecute` (see `fastExecuteFunction`), keeping this connection alive. */
   handle(): unknown
   /** Where `execute` reports `[rowsAffected, lastInsertRowid]` of statements without result columns. */
@@ -52,8 +53,6 @@ export declare class NativeConnection {
   get inTransaction(): boolean
   /** False once closed. */
   get isOpen(): boolean
-  /** Milliseconds to wait for a lock held by another connection before `SQLITE_BUSY`. */
-  setBusyTimeout(ms: number): void
   /** Closes the connection; an open transaction is rolled back. Idempotent. */
   close(): void
   /**
@@ -193,6 +192,23 @@ export declare function createTablesSql(snapshotJson: string, options?: CreateTa
  */
 export declare function fastExecuteFunction(): (handle: unknown, sql: string, args: unknown, flags: number) => [string[], string[], Record<string, unknown>[], number, bigint | undefined] | null
 
+/**
+ * How a database file is opened. Every field is optional; the defaults are what
+ * production on a file needs (see the README, "Running in production on a file").
+ */
+export interface FileOptions {
+  /**
+   * Milliseconds a statement waits for a lock held by another connection or process
+   * before failing with `SQLITE_BUSY`. Default 5000; 0 fails at once.
+   */
+  busyTimeout?: number
+  /**
+   * `"wal"` (default): readers never wait for the writer. `"delete"`: the rollback
+   * journal, for filesystems where WAL cannot work (network filesystems).
+   */
+  journalMode?: string
+}
+
 /** The `.d.ts` text declaring `astro:db`'s tables for a snapshot from `loadSchema`. */
 export declare function generateTypes(snapshotJson: string): string
 
@@ -240,9 +256,10 @@ export interface LocalMigration {
 /**
  * Brings the database file at `path` to `snapshotJson` like a push: safe and lossless
  * changes are applied together with the new snapshot row in one transaction; a change that
- * would lose data throws `ASTRO_DB_DATA_LOSS` and changes nothing.
+ * would lose data throws `ASTRO_DB_DATA_LOSS` and changes nothing. `options` as for
+ * `NativeConnection.open`.
  */
-export declare function migrateLocalDatabase(path: string, snapshotJson: string): LocalMigration
+export declare function migrateLocalDatabase(path: string, snapshotJson: string, options?: FileOptions | undefined | null): LocalMigration
 
 /** A remark about a plan that is not a step (suspected renames, hidden ids reset). */
 export interface MigrationNote {
@@ -384,9 +401,10 @@ export interface PushStep {
 
 /**
  * Recreates the dev database at `path`: everything it holds is dropped and the tables of
- * `snapshotJson` (from `loadSchema`) are created, in one transaction.
+ * `snapshotJson` (from `loadSchema`) are created, in one transaction. `options` as for
+ * `NativeConnection.open`.
  */
-export declare function resetLocalDatabase(path: string, snapshotJson: string): void
+export declare function resetLocalDatabase(path: string, snapshotJson: string, options?: FileOptions | undefined | null): void
 
 /** One validation problem: where it is and what to do about it. */
 export interface SchemaProblem {

@@ -3,7 +3,7 @@
 // the retired Studio commands, and --help everywhere.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { authServer, project } from "./cli.project.mjs";
 
@@ -97,6 +97,18 @@ test("shell and execute on the local database; execute's errors", { timeout: 60_
   assert.ok(existsSync(join(p.dir, "data/prod.db")));
   r = await p.run(["shell", "--json", "--query", "SELECT count(*) AS n FROM User"], fileEnv);
   assert.deepEqual(JSON.parse(r.stdout), [{ n: 1 }]);
+  // Its file options are the built server's: a rollback-journal file stays one (byte 18 of
+  // the header: 1 rollback journal, 2 WAL), and a bad option is named.
+  const journalEnv = { ASTRO_DATABASE_FILE: "data/journal.db?journalMode=delete&busyTimeout=250" };
+  r = await p.run(["execute", "add.ts"], journalEnv);
+  assert.equal(r.code, 0, r.all);
+  r = await p.run(["shell", "--json", "--query", "SELECT count(*) AS n FROM User"], journalEnv);
+  assert.deepEqual(JSON.parse(r.stdout), [{ n: 1 }]);
+  assert.equal(readFileSync(join(p.dir, "data/journal.db"))[18], 1);
+  assert.ok(!existsSync(join(p.dir, "data/journal.db?journalMode=delete&busyTimeout=250")));
+  r = await p.run(["shell", "--query", "SELECT 1"], { ASTRO_DATABASE_FILE: "data/journal.db?journalMode=truncate" });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /ASTRO_DATABASE_FILE: .*journalMode "truncate"/);
   r = await p.run(["execute", "missing.ts"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /File not found: missing\.ts/);
@@ -107,7 +119,9 @@ test("shell and execute on the local database; execute's errors", { timeout: 60_
   p.write("throws.ts", "import { db, sql } from 'astro:db';\nexport default async function () { await db.run(sql`SELECT * FROM Nope`); }\n");
   r = await p.run(["execute", "throws.ts"]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /throws\.ts failed: .*no such table: Nope/);
+  // The database's error first, then Drizzle's wrapper (without the cause repeated).
+  assert.match(r.stderr, /throws\.ts failed: SQLITE_ERROR: no such table: Nope\n\(Failed query: /);
+  assert.doesNotMatch(r.stderr, /cause: SQLITE_ERROR/);
   r = await p.run(["shell"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Missing --query/);

@@ -147,8 +147,10 @@ test("bad input gets protocol errors and never takes the server down", async () 
   assert.match(r.text, /invalid baton/);
   r = await pipeline(JSON.stringify({ baton: null, requests: [{ type: "execute", stmt: { sql: "select 1", args: [{ type: "integer", value: "x" }] } }] }));
   assert.equal(r.status, 400);
-  r = await pipeline("x".repeat(17 * 1024 * 1024));
-  assert.equal(r.status, 413);
+  // Refused with 413; the server may close the connection before the client has finished
+  // writing the body, which fetch reports as a closed socket. Either way it stays up (below).
+  r = await pipeline("x".repeat(17 * 1024 * 1024)).catch((e) => ({ status: e?.cause?.code }));
+  assert.ok([413, "UND_ERR_SOCKET"].includes(r.status), String(r.status));
   // a closed stream's baton is refused
   const open = JSON.parse((await pipeline(JSON.stringify({ baton: null, requests: [{ type: "execute", stmt: { sql: "select 1" } }] }))).text);
   assert.equal(typeof open.baton, "string");

@@ -48,7 +48,7 @@ export async function runExecute(argv: string[]): Promise<number> {
   if (!target.remote) {
     const local = target.path!;
     try {
-      migrateLocalDatabase(local, schema.snapshot);
+      migrateLocalDatabase(local, schema.snapshot, target.options);
     } catch (e) {
       target.client.close();
       throw new UsageError(`The local database ${local} does not match db/config.ts: ${(e as Error).message}`);

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { SchemaTarget } from "../../index.js";
 import { createClient } from "../client/index.js";
-import { resolveTarget } from "../client/config.js";
+import { fileUrlOptions, resolveTarget } from "../client/config.js";
 import { ENCRYPTED_HINT, type RemoteDbError } from "../runtime/remote-core.js";
 import { remoteTargetSettings, type RemoteTargetSettings } from "../runtime/remote-url.js";
 import type { Client } from "../client/types.js";
@@ -188,24 +188,42 @@ export async function pushTarget(root: URL, flags: Args["flags"]): Promise<PushT
   return { native: opened, ...rest };
 }
 
-export async function localTarget(root: URL, mustExist: boolean): Promise<Target & { path: string }> {
+export type FileOptions = ReturnType<typeof fileUrlOptions>;
+
+/**
+ * The local database: ASTRO_DATABASE_FILE (a path or `file:` URL, relative to the project,
+ * with its `?busyTimeout=…&journalMode=…` options) or the dev database. Opened with the same
+ * options as the built server opens it: a CLI command must not turn a `journalMode=delete`
+ * file back to WAL.
+ */
+export async function localTarget(root: URL, mustExist: boolean): Promise<Target & { path: string; options: FileOptions }> {
   const env = await astroEnv(root);
   const file = env.ASTRO_DATABASE_FILE;
-  const path = file
-    ? file.startsWith("file:")
-      ? fileURLToPath(projectFileUrl(file, root))
-      : isAbsolute(file)
-        ? file
-        : join(fileURLToPath(root), file)
-    : fileURLToPath(new URL(".astro/content.db", root));
+  let url: URL;
+  let query = "";
+  if (file) {
+    const q = file.indexOf("?");
+    const bare = q >= 0 ? file.slice(0, q) : file;
+    query = q >= 0 ? file.slice(q) : "";
+    url = bare.startsWith("file:") ? new URL(projectFileUrl(bare, root)) : pathToFileURL(isAbsolute(bare) ? bare : join(fileURLToPath(root), bare));
+  } else {
+    url = new URL(".astro/content.db", root);
+  }
+  let options: FileOptions;
+  try {
+    options = fileUrlOptions(url.href + query);
+  } catch (e) {
+    throw new UsageError(`ASTRO_DATABASE_FILE: ${(e as Error).message}`);
+  }
+  const path = fileURLToPath(url);
   if (!existsSync(path)) {
     if (mustExist) throw new UsageError(`No local database at ${path}: run \`astro dev\` first, or pass --remote.`);
     mkdirSync(dirname(path), { recursive: true });
   }
-  return { client: createClient({ url: pathToFileURL(path).href }), shown: path, remote: false, secrets: [], path };
+  return { client: createClient({ url: url.href, ...options }), shown: path, remote: false, secrets: [], path, options };
 }
 
-export async function chooseTarget(project: Project, flags: Args["flags"], mustExist: boolean): Promise<Target & { path?: string }> {
+export async function chooseTarget(project: Project, flags: Args["flags"], mustExist: boolean): Promise<Target & { path?: string; options?: FileOptions }> {
   return flags.remote ? remoteTarget(project.root, flags) : localTarget(project.root, mustExist);
 }
 
@@ -219,9 +237,10 @@ export function hide(text: string, secrets: Array<string | undefined>): string {
 export function explain(e: unknown, target: Pick<Target, "shown" | "remote" | "secrets">): Error {
   const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
   let raw = String(err?.message ?? e);
-  // Drizzle wraps driver errors ("Failed query: …"): the cause is what the user needs.
+  // Drizzle wraps driver errors ("Failed query: …", with the cause appended by our runtime):
+  // the cause is what the user needs, so it comes first.
   const cause = err?.cause?.message;
-  if (cause && !raw.includes(cause)) raw = `${cause}\n(${raw.trim()})`;
+  if (cause) raw = `${cause}\n(${raw.split("\ncause: ")[0].trim()})`;
   const message = hide(raw, target.secrets);
   const all = `${message} ${err?.code ?? ""} ${err?.cause?.message ?? ""} ${err?.cause?.code ?? ""}`;
   if (/\b401\b|unauthori[sz]ed/i.test(all)) {

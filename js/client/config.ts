@@ -1,6 +1,6 @@
 import { LibsqlError } from "./errors.js";
 import { redact } from "./redact.js";
-import type { Config, IntMode } from "./types.js";
+import type { Config, IntMode, JournalMode } from "./types.js";
 
 export { redact };
 
@@ -12,7 +12,9 @@ export type Target =
       path: string;
       intMode: IntMode;
       concurrency: number;
+      /** Busy timeout in milliseconds (`busyTimeout`, or its older name `timeout`). */
       timeout: number;
+      journalMode: JournalMode;
       replica?: ReplicaOptions;
       /** Key of a file encrypted at rest (libSQL's aes256cbc); absent for a plain file. */
       encryptionKey?: string;
@@ -46,6 +48,16 @@ export interface ReplicaOptions {
 }
 
 const REMOTE_SCHEMES = new Set(["libsql", "http", "https", "ws", "wss"]);
+
+/**
+ * Milliseconds a statement on a file waits for another connection's (or process's) write lock
+ * before SQLITE_BUSY. The native layer has the same default for files opened without options.
+ */
+export const DEFAULT_BUSY_TIMEOUT = 5000;
+const JOURNAL_MODES: readonly JournalMode[] = ["wal", "delete"];
+
+/** The file options a `file:` URL may carry in its query; nothing else is accepted there. */
+export const FILE_URL_OPTIONS = ["busyTimeout", "journalMode"] as const;
 
 /** Splits a URL without normalising it, so that `file:relative.db` stays relative. */
 export function splitUrl(url: string): { scheme: string; authority?: string; path: string; query: URLSearchParams } {
@@ -81,7 +93,6 @@ export function resolveTarget(config: Config): Target {
     throw new TypeError(`Invalid intMode ${JSON.stringify(intMode)}: expected "number", "bigint" or "string"`);
   }
   const concurrency = positiveInt(config.concurrency, 20, "concurrency");
-  const timeout = positiveInt(config.timeout, 0, "timeout");
   const parts = url === ":memory:" ? undefined : splitUrl(url);
   if (parts !== undefined && REMOTE_SCHEMES.has(parts.scheme)) {
     return resolveRemote(config, url, parts, intMode, concurrency);
@@ -91,10 +102,9 @@ export function resolveTarget(config: Config): Target {
     throw new TypeError("Invalid encryptionKey: expected a string");
   }
   const replica = resolveReplica(config, intMode, concurrency);
+  const file = fileOptions(config, parts?.query, url);
+  const timeout = file.busyTimeout;
   if (parts === undefined) return { kind: "memory", intMode, concurrency, timeout, replica };
-  for (const key of parts.query.keys()) {
-    throw new LibsqlError(`Unsupported URL query parameter ${JSON.stringify(key)} in a local database URL.`, "URL_PARAM_NOT_SUPPORTED");
-  }
   if (parts.scheme === "memory") return { kind: "memory", intMode, concurrency, timeout, replica };
   if (parts.scheme !== "file") {
     throw new LibsqlError(
@@ -112,7 +122,55 @@ export function resolveTarget(config: Config): Target {
   if (parts.path === ":memory:") return { kind: "memory", intMode, concurrency, timeout, replica };
   if (parts.path === "") throw new LibsqlError(`The file URL ${JSON.stringify(url)} has no path.`, "URL_INVALID");
   // An empty key means no encryption, as in `@libsql/client`; memory databases never touch disk.
-  return { kind: "file", path: parts.path, intMode, concurrency, timeout, replica, ...(encryptionKey ? { encryptionKey } : {}) };
+  return {
+    kind: "file",
+    path: parts.path,
+    intMode,
+    concurrency,
+    timeout,
+    journalMode: file.journalMode,
+    replica,
+    ...(encryptionKey ? { encryptionKey } : {}),
+  };
+}
+
+/**
+ * The file options (`busyTimeout`, `journalMode`) a `file:` URL carries, checked; for code
+ * that opens the file by path (migrating ASTRO_DATABASE_FILE) the way its clients will.
+ */
+export function fileUrlOptions(url: string): { busyTimeout: number; journalMode: JournalMode } {
+  return fileOptions({ url }, url.startsWith("file:") ? splitUrl(url).query : undefined, url);
+}
+
+/**
+ * The busy timeout and journal mode of a local database: from the URL's query
+ * (`file:prod.db?busyTimeout=10000&journalMode=delete`, so that one variable such as
+ * ASTRO_DATABASE_FILE carries them), else the config (`busyTimeout`, or its older name
+ * `timeout`), else the defaults (5000 ms, WAL). Any other query parameter is an error.
+ */
+function fileOptions(config: Config, query: URLSearchParams | undefined, url: string): { busyTimeout: number; journalMode: JournalMode } {
+  const shown = JSON.stringify(redact(url));
+  let busyTimeout = positiveInt(config.busyTimeout ?? config.timeout, DEFAULT_BUSY_TIMEOUT, config.busyTimeout !== undefined ? "busyTimeout" : "timeout");
+  let journalMode = config.journalMode ?? "wal";
+  for (const [key, value] of query ?? []) {
+    if (key === "busyTimeout") {
+      if (!/^\d+$/.test(value)) {
+        throw new LibsqlError(`Invalid busyTimeout=${JSON.stringify(value)} in ${shown}: expected a whole number of milliseconds.`, "URL_INVALID");
+      }
+      busyTimeout = Number(value);
+    } else if (key === "journalMode") {
+      journalMode = value.toLowerCase() as JournalMode;
+    } else {
+      throw new LibsqlError(
+        `Unsupported URL query parameter ${JSON.stringify(key)} in the local database URL ${shown} (supported: ${FILE_URL_OPTIONS.join(", ")}).`,
+        "URL_PARAM_NOT_SUPPORTED",
+      );
+    }
+  }
+  if (!JOURNAL_MODES.includes(journalMode)) {
+    throw new LibsqlError(`Invalid journalMode ${JSON.stringify(journalMode)} for ${shown}: use "wal" (default) or "delete".`, "URL_INVALID");
+  }
+  return { busyTimeout, journalMode };
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
@@ -169,6 +227,11 @@ function resolveRemote(
   }
   if (config.encryptionKey !== undefined) {
     throw new LibsqlError("Encryption keys are not supported with a remote URL (the server owns the file).", "ENCRYPTION_KEY_NOT_SUPPORTED");
+  }
+  for (const name of FILE_URL_OPTIONS) {
+    if (config[name] !== undefined) {
+      throw new LibsqlError(`${name} applies to a local database file, not to the remote URL ${shown} (the server owns the file).`, "URL_PARAM_NOT_SUPPORTED");
+    }
   }
   if (config.syncUrl !== undefined) {
     throw new LibsqlError(

@@ -3,6 +3,7 @@ import { Conn, INT_MODES, REQUIRE_TRANSACTION, type Stmt } from "./native.js";
 import type { ResultSet } from "./result.js";
 import type { LocalTarget as Target } from "./config.js";
 import type { Client, InArgs, InStatement, Replicated, Transaction, TransactionMode } from "./types.js";
+import { writeLockFor, type WriteLock } from "./write-lock.js";
 
 export function beginStatement(mode: TransactionMode): string {
   switch (mode) {
@@ -38,7 +39,9 @@ class Connections {
 
   #open(): Conn {
     const t = this.#target;
-    return t.kind === "memory" ? new Conn(":memory:", t.timeout) : new Conn(t.path, t.timeout, t.encryptionKey);
+    return t.kind === "memory"
+      ? new Conn(":memory:", { busyTimeout: t.timeout })
+      : new Conn(t.path, { busyTimeout: t.timeout, journalMode: t.journalMode }, t.encryptionKey);
   }
 
   main(): Conn {
@@ -132,19 +135,32 @@ export const SCOPE = Symbol.for("@astrojs/db:scope");
 /** Internal: the bulk insert path (see `Conn.insertRows`), for clients that have one. */
 export const INSERT_ROWS = Symbol.for("@astrojs/db:insert-rows");
 
-export type InsertRows = (sql: string, values: unknown[], width: number) => ResultSet;
+export type InsertRows = (sql: string, values: unknown[], width: number) => ResultSet | Promise<ResultSet>;
 
 export interface Scope {
   begin(): void;
   end(commit: boolean): void;
 }
 
-/** A client for a local database file or an in-memory database. */
+/**
+ * A client for a local database file or an in-memory database.
+ *
+ * Writers of a file take turns (see `WriteLock`): a write transaction holds the turn from
+ * `BEGIN IMMEDIATE` to commit or rollback, and a plain write, batch or bulk insert that
+ * arrives meanwhile waits for it instead of stalling the event loop in SQLite's busy wait.
+ * Reads never wait: WAL lets them read the last commit while a transaction writes.
+ */
 export class LocalClient implements Client {
   #conns: Connections;
   #intMode: number;
   #scoped = false;
   #savepoints = 0;
+  // Null for an in-memory database: its one connection is lent to a transaction whole.
+  #writes: WriteLock | null;
+  #busyTimeout: number;
+  // Give back the write turn of each open transaction; closing the client gives them all
+  // back, so a transaction never settled cannot keep this file's other writers waiting.
+  #turnsHeld = new Set<() => void>();
   readonly protocol = "file";
 
   readonly [SCOPE]: Scope = {
@@ -162,6 +178,35 @@ export class LocalClient implements Client {
   constructor(target: Target) {
     this.#conns = new Connections(target);
     this.#intMode = INT_MODES[target.intMode];
+    this.#writes = target.kind === "file" ? writeLockFor(target.path) : null;
+    this.#busyTimeout = target.timeout;
+  }
+
+  /** Runs `run` at once, or holding the write turn when `#turnFor` says it must wait. */
+  #inTurn<T>(sql: string | null, run: () => T): T | Promise<Awaited<T>> {
+    const turn = this.#turnFor(sql);
+    return turn === null ? run() : turn.run(run, this.#busyTimeout);
+  }
+
+  /** Whether a batch may write: anything SQLite does not call read-only (or cannot prepare). */
+  #writesIn(stmts: Stmt[]): boolean {
+    try {
+      return !this.readsOnly(stmts);
+    } catch {
+      // A malformed entry: the native batch reports it with its index.
+      return true;
+    }
+  }
+
+  /**
+   * The write turn to wait for before running `sql` on the main connection, when another
+   * writer of this file holds it and `sql` may write; else null (run at once). Inside the
+   * seed scope everything runs on the main connection's own transaction: nothing to wait for.
+   */
+  #turnFor(sql: string | null): WriteLock | null {
+    const lock = this.#writes;
+    if (lock === null || !lock.held || this.#scoped) return null;
+    return sql !== null && this.#conns.main().isReadonly(sql) === true ? null : lock;
   }
 
   get closed(): boolean {
@@ -169,23 +214,38 @@ export class LocalClient implements Client {
   }
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
-    return this.#conns.main().execute(sqlOf(stmtOrSql), argsOf(stmtOrSql, args), this.#intMode);
+    const sql = sqlOf(stmtOrSql);
+    // The hot path: no closure unless another writer holds the turn.
+    const turn = this.#turnFor(sql);
+    if (turn === null) return this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode);
+    return turn.run(() => this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode), this.#busyTimeout);
   }
 
-  readonly [INSERT_ROWS]: InsertRows = (sql, values, width) => this.#conns.main().insertRows(sql, values, width, this.#intMode);
+  readonly [INSERT_ROWS]: InsertRows = (sql, values, width) =>
+    this.#inTurn(null, () => this.#conns.main().insertRows(sql, values, width, this.#intMode));
 
   async batch(stmts: Stmt[], mode: TransactionMode = "deferred"): Promise<ResultSet[]> {
-    return this.#conns.main().batch(stmts, this.#intMode, beginStatement(mode));
+    let begin = beginStatement(mode);
+    // A deferred batch that writes would take the write lock at its first write, after
+    // reading; if another process commits in between, SQLite cannot wait (the busy timeout
+    // does not apply to that upgrade) and fails with SQLITE_BUSY. Taking the lock at BEGIN
+    // lets it wait its turn instead. Read-only batches stay deferred and never wait.
+    if (mode === "deferred" && this.#writesIn(stmts)) begin = "BEGIN IMMEDIATE";
+    const run = () => this.#conns.main().batch(stmts, this.#intMode, begin);
+    return begin === "BEGIN IMMEDIATE" ? this.#inTurn(null, run) : run();
   }
 
   async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
-    const conn = this.#conns.main();
-    conn.script("PRAGMA foreign_keys=off");
-    try {
-      return conn.batch(stmts, this.#intMode, "BEGIN DEFERRED");
-    } finally {
-      conn.script("PRAGMA foreign_keys=on");
-    }
+    const run = () => {
+      const conn = this.#conns.main();
+      conn.script("PRAGMA foreign_keys=off");
+      try {
+        return conn.batch(stmts, this.#intMode, "BEGIN IMMEDIATE");
+      } finally {
+        conn.script("PRAGMA foreign_keys=on");
+      }
+    };
+    return this.#inTurn(null, run);
   }
 
   async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
@@ -193,18 +253,40 @@ export class LocalClient implements Client {
     if (this.#scoped) {
       return new SavepointTransaction(this.#conns.main(), this.#intMode, `astro_db_tx_${++this.#savepoints}`);
     }
-    const conn = this.#conns.forTransaction();
+    // A transaction that may write holds the write turn until it settles (see WriteLock).
+    const turn = mode === "read" ? null : this.#writes;
+    if (turn !== null) await turn.acquire(this.#busyTimeout);
+    let conn: Conn;
+    try {
+      conn = this.#conns.forTransaction();
+    } catch (e) {
+      turn?.release();
+      throw e;
+    }
     try {
       conn.script(begin);
     } catch (e) {
       this.#conns.release(conn);
+      turn?.release();
       throw e;
     }
-    return new LocalTransaction(conn, this.#intMode, (c) => this.#conns.release(c));
+    const giveBack = () => {
+      if (this.#turnsHeld.delete(giveBack)) turn?.release();
+    };
+    this.#turnsHeld.add(giveBack);
+    return new LocalTransaction(conn, this.#intMode, (c) => {
+      this.#conns.release(c);
+      giveBack();
+    });
+  }
+
+  #giveBackTurns(): void {
+    for (const giveBack of [...this.#turnsHeld]) giveBack();
   }
 
   async executeMultiple(sql: string): Promise<void> {
-    this.#conns.main().script(sql);
+    // A script may hold any statement: it waits for the write turn like a write.
+    return this.#inTurn(null, () => this.#conns.main().script(sql));
   }
 
   /** Whether every statement only reads this database (false for one that does not prepare here). */
@@ -219,10 +301,12 @@ export class LocalClient implements Client {
 
   async reconnect(): Promise<void> {
     this.#conns.reopen();
+    this.#giveBackTurns();
   }
 
   close(): void {
     this.#conns.close();
+    this.#giveBackTurns();
   }
 }
 

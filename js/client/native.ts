@@ -1,4 +1,4 @@
-import { fastExecuteFunction, NativeConnection } from "../../index.js";
+import { fastExecuteFunction, NativeConnection, type FileOptions } from "../../index.js";
 import { fromNative } from "./errors.js";
 import { ResultSet } from "./result.js";
 import type { InArgs, InStatement, IntMode, Row } from "./types.js";
@@ -26,15 +26,15 @@ export class Conn {
   // Writes report [rowsAffected, lastInsertRowid] here instead of allocating a result.
   #meta = new BigInt64Array(2);
 
-  constructor(path: string, busyTimeout: number, encryptionKey?: string) {
+  /** `options` set up a file as the native layer does for every file it opens (WAL, busy timeout). */
+  constructor(path: string, options: FileOptions, encryptionKey?: string) {
     try {
-      this.#native = NativeConnection.open(path, encryptionKey);
+      this.#native = NativeConnection.open(path, encryptionKey, options);
     } catch (e) {
       throw fromNative(e);
     }
     this.#native.setResultBuffer(this.#meta);
     this.#handle = this.#native.handle();
-    if (busyTimeout > 0) this.#native.setBusyTimeout(busyTimeout);
   }
 
   /** SQLite's verdict on the first statement of `sql`: read-only or not; null if it does not prepare. */

@@ -85,10 +85,22 @@ export class RemoteClient implements Client {
   }
 
   async batch(stmts: Stmt[], mode: TransactionMode = "deferred"): Promise<ResultSet[]> {
-    const begin = beginStatement(mode);
-    return this.#limit.run(async () => {
+    const run = async (begin: string) => {
       const out = unwrap(await this.#stream().batch(stmts as any, this.#intMode, begin, false, true));
       return out.map((r) => toResultSet(r as NativeResult));
+    };
+    return this.#limit.run(async () => {
+      try {
+        return await run(beginStatement(mode));
+      } catch (e) {
+        // A deferred batch that reads before it writes cannot wait for the write lock when
+        // another writer committed meanwhile: SQLite fails the upgrade with SQLITE_BUSY at once
+        // (no busy timeout applies to it). The server answered, so the batch was rolled back
+        // whole and nothing of it committed: running it again, now taking the lock up front
+        // (and waiting its turn), cannot apply a write twice. Nothing else is ever re-sent.
+        if (mode === "deferred" && (e as { code?: unknown }).code === "SQLITE_BUSY") return run("BEGIN IMMEDIATE");
+        throw e;
+      }
     });
   }
 

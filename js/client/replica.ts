@@ -63,7 +63,7 @@ export class ReplicaClient implements Client {
       intMode: target.intMode,
       concurrency: target.concurrency,
     });
-    const local: LocalTarget = { kind: "file", path, intMode: target.intMode, concurrency: target.concurrency, timeout: target.timeout };
+    const local: LocalTarget = { kind: "file", path, intMode: target.intMode, concurrency: target.concurrency, timeout: target.timeout, journalMode: "wal" };
     this.#localTarget = local;
     // A replica bootstrapped earlier reads on while the primary is unreachable; the failed
     // sync shows again at the next write or sync().

@@ -65,9 +65,23 @@ export interface Config {
   intMode?: IntMode;
   /** Most connections a file database opens at once for transactions (default 20). */
   concurrency?: number;
-  /** Milliseconds to wait on a database locked by another connection (default 0). */
+  /**
+   * Local files: milliseconds a statement waits for a lock held by another connection or
+   * process before failing with SQLITE_BUSY (default 5000; 0 fails at once). Also
+   * `?busyTimeout=` in a `file:` URL.
+   */
+  busyTimeout?: number;
+  /** The older name of `busyTimeout`. */
   timeout?: number;
+  /**
+   * Local files: `"wal"` (default; readers never wait for the writer) or `"delete"` (the
+   * rollback journal, for filesystems where WAL cannot work). Also `?journalMode=` in a `file:` URL.
+   */
+  journalMode?: JournalMode;
 }
+
+/** How a local database file journals its writes. */
+export type JournalMode = "wal" | "delete";
 
 export interface Transaction {
   execute(stmt: InStatement): Promise<ResultSet>;

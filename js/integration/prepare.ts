@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { migrateLocalDatabase, resetLocalDatabase } from "../../index.js";
 import { createClient } from "../client/index.js";
+import { fileUrlOptions } from "../client/config.js";
 import { SCOPE, type LocalClient } from "../client/local.js";
 import { getDbError } from "../runtime/errors.js";
 import { createDatabase } from "../runtime/database.js";
@@ -23,11 +24,14 @@ export interface Target {
   path: string;
   /** The file comes from ASTRO_DATABASE_FILE: migrate it, never reset it. */
   persistent: boolean;
+  /** The file options of ASTRO_DATABASE_FILE's query (`?journalMode=delete`…), for every open. */
+  options?: { busyTimeout: number; journalMode: "wal" | "delete" };
 }
 
 export function localTarget(root: URL, astroDatabaseFile: string | undefined): Target {
   if (!astroDatabaseFile) return { path: fileURLToPath(new URL(DB_PATH, root)), persistent: false };
-  return { path: fileURLToPath(normalizeDatabaseUrl(astroDatabaseFile, "")), persistent: true };
+  const url = normalizeDatabaseUrl(astroDatabaseFile, "");
+  return { path: fileURLToPath(url), persistent: true, options: fileUrlOptions(url) };
 }
 
 export interface Outcome {
@@ -50,7 +54,7 @@ export async function prepareDatabase(root: URL, schema: LoadedSchema, target: T
   if (target.persistent) {
     let m;
     try {
-      m = migrateLocalDatabase(target.path, schema.snapshot);
+      m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
     } catch (e) {
       throw new AstroDbError(
         `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE): ${(e as Error).message}`,
@@ -76,17 +80,17 @@ export async function prepareDatabase(root: URL, schema: LoadedSchema, target: T
 const seedClients = new Map<string, LocalClient>();
 
 /** One client per database file for the whole process: seed modules keep a reference to it. */
-function seedClient(path: string): LocalClient {
+function seedClient(path: string, options: Target["options"]): LocalClient {
   let client = seedClients.get(path);
   if (!client || client.closed) {
-    client = createClient({ url: pathToFileURL(path).href }) as LocalClient;
+    client = createClient({ url: pathToFileURL(path).href, ...options }) as LocalClient;
     seedClients.set(path, client);
   }
   return client;
 }
 
 async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<string[]> {
-  const client = seedClient(target.path);
+  const client = seedClient(target.path, target.options);
   (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client);
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });

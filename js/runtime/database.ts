@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
 import { INSERT_ROWS, type InsertRows } from "../client/local.js";
 import { enableFastInserts } from "./fast-insert.js";
+import { showQueryCauses } from "./query-errors.js";
 import type { Client } from "../client/types.js";
 import type { Database } from "./index.js";
 
@@ -12,14 +13,20 @@ const construct = (driverCore as unknown as { construct: (client: unknown) => Da
 
 /** A Drizzle database over our native client. */
 export function createDatabase(client: Client): Database {
+  showQueryCauses();
   const db = construct(client);
   const insertRows = (client as { [INSERT_ROWS]?: InsertRows })[INSERT_ROWS];
   if (typeof insertRows === "function") enableFastInserts(db, insertRows);
   return db;
 }
 
-/** A Drizzle database on a local file, given as a `file:` URL or a path. */
+/**
+ * A Drizzle database on a local file, given as a `file:` URL or a path. The URL's query
+ * (`?busyTimeout=…&journalMode=…`, e.g. from ASTRO_DATABASE_FILE) is kept: the client checks it.
+ */
 export function createLocalDatabase(url: string): Database {
-  const path = url.startsWith("file:") ? fileURLToPath(url) : url;
-  return createDatabase(createClient({ url: pathToFileURL(path).href }));
+  const q = url.indexOf("?");
+  const [base, query] = q >= 0 ? [url.slice(0, q), url.slice(q)] : [url, ""];
+  const path = base.startsWith("file:") ? fileURLToPath(base) : base;
+  return createDatabase(createClient({ url: pathToFileURL(path).href + query }));
 }

@@ -9,6 +9,7 @@ import { getTableColumns, getTableName, is, Param, Placeholder, SQL } from "driz
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { InsertRows } from "../client/local.js";
+import { withCause } from "./query-errors.js";
 
 const dialect = new SQLiteAsyncDialect();
 const FALLBACK = Symbol("fallback");
@@ -83,9 +84,10 @@ export function enableFastInserts(db: any, insertRows: InsertRows): void {
         const p = plan(table, rows);
         if (p === FALLBACK || p.width === 0) return materialize();
         try {
-          return insertRows(p.sql, p.values, p.width);
+          // Awaited here so that a failure while waiting for the write turn is wrapped too.
+          return await insertRows(p.sql, p.values, p.width);
         } catch (e) {
-          throw new DrizzleQueryError(p.sql, [], e as Error);
+          throw withCause(new DrizzleQueryError(p.sql, [], e as Error));
         }
       };
       return new Proxy({} as any, {

@@ -14,10 +14,14 @@ export interface RemoteClientConfig {
   readYourWrites?: boolean;
   offline?: boolean;
   tls?: boolean;
+  /** `file:` URLs: see the client's `busyTimeout`. */
+  busyTimeout?: number;
+  /** `file:` URLs: see the client's `journalMode` (the client checks the value). */
+  journalMode?: "wal" | "delete";
 }
 
-const STRINGS = ["authToken", "encryptionKey", "syncUrl"] as const;
-const NUMBERS = ["syncInterval", "concurrency"] as const;
+const STRINGS = ["authToken", "encryptionKey", "syncUrl", "journalMode"] as const;
+const NUMBERS = ["syncInterval", "concurrency", "busyTimeout"] as const;
 const BOOLEANS = ["readYourWrites", "offline", "tls"] as const;
 const KNOWN: readonly string[] = [...STRINGS, ...NUMBERS, ...BOOLEANS];
 

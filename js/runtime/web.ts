@@ -4,6 +4,7 @@
  * Node built-ins; the libSQL client is `@libsql/client/web`, passed in by the generated module.
  */
 import * as driverCore from "drizzle-orm/libsql/driver-core";
+import { showQueryCauses } from "./query-errors.js";
 import { explainingClient, lazyDatabase, RemoteDbError, remoteSettings, type RemoteDefaults } from "./remote-core.js";
 import { remoteClientConfig, WEB_OPTIONS, type RemoteClientConfig } from "./remote-url.js";
 import type { Database } from "./index.js";
@@ -46,6 +47,7 @@ export function webClientConfig(url: string, token?: string): RemoteClientConfig
 /** The remote database of `astro:db` in `mode: 'web'`. */
 export function createWebDatabase(createClient: WebCreateClient, defaults: RemoteDefaults = {}): Database {
   return lazyDatabase(() => {
+    showQueryCauses();
     const { url, token } = remoteSettings(defaults);
     return construct(explainingClient(createClient(webClientConfig(url, token)) as object, url));
   });

@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::client::{throw_coded, Js};
+use crate::client::{throw_coded, FileOptions, Js};
 use crate::local::{self, LocalError};
 use crate::schema::load_snapshot;
 use crate::sqlite::Connection;
@@ -19,11 +19,13 @@ pub struct LocalMigration {
     pub adopted: Vec<String>,
 }
 
-fn open(env: &Env, path: &str, snapshot_json: &str) -> Result<(Connection, crate::schema::Schema)> {
+fn open(env: &Env, path: &str, snapshot_json: &str, options: Option<&FileOptions>) -> Result<(Connection, crate::schema::Schema)> {
     let js = Js::new(env.raw());
     let schema = load_snapshot(snapshot_json, true)
         .map_err(|p| throw_coded(js, "ASTRO_DB_INVALID_CONFIG", &format!("Invalid schema snapshot: {p}")))?;
-    let conn = Connection::open(path)
+    let settings = FileOptions::settings(options, None)
+        .map_err(|m| throw_coded(js, "URL_INVALID", &format!("Invalid option for the database at {path}: {m}")))?;
+    let conn = Connection::open_with(path, &settings)
         .map_err(|e| throw_coded(js, &e.code(), &format!("Unable to open the database at {path}: {}", e.message)))?;
     Ok((conn, schema))
 }
@@ -33,19 +35,21 @@ fn fail(env: &Env, path: &str, e: LocalError) -> Error {
 }
 
 /// Recreates the dev database at `path`: everything it holds is dropped and the tables of
-/// `snapshotJson` (from `loadSchema`) are created, in one transaction.
+/// `snapshotJson` (from `loadSchema`) are created, in one transaction. `options` as for
+/// `NativeConnection.open`.
 #[napi(catch_unwind)]
-pub fn reset_local_database(env: Env, path: String, snapshot_json: String) -> Result<()> {
-    let (mut conn, schema) = open(&env, &path, &snapshot_json)?;
+pub fn reset_local_database(env: Env, path: String, snapshot_json: String, options: Option<FileOptions>) -> Result<()> {
+    let (mut conn, schema) = open(&env, &path, &snapshot_json, options.as_ref())?;
     local::reset(&mut conn, &schema).map_err(|e| fail(&env, &path, e))
 }
 
 /// Brings the database file at `path` to `snapshotJson` like a push: safe and lossless
 /// changes are applied together with the new snapshot row in one transaction; a change that
-/// would lose data throws `ASTRO_DB_DATA_LOSS` and changes nothing.
+/// would lose data throws `ASTRO_DB_DATA_LOSS` and changes nothing. `options` as for
+/// `NativeConnection.open`.
 #[napi(catch_unwind)]
-pub fn migrate_local_database(env: Env, path: String, snapshot_json: String) -> Result<LocalMigration> {
-    let (mut conn, schema) = open(&env, &path, &snapshot_json)?;
+pub fn migrate_local_database(env: Env, path: String, snapshot_json: String, options: Option<FileOptions>) -> Result<LocalMigration> {
+    let (mut conn, schema) = open(&env, &path, &snapshot_json, options.as_ref())?;
     let m = local::migrate(&mut conn, &schema, &snapshot_json).map_err(|e| fail(&env, &path, e))?;
     Ok(LocalMigration { applied: m.applied, empty: m.empty, adopted: m.adopted })
 }

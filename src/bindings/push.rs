@@ -11,10 +11,7 @@ use crate::client::{throw_coded, Js, RemoteExec};
 use crate::migrate::{Hints, Safety};
 use crate::push::{self, run_ready, Consent, PushError, PushReport as Report, StepReport};
 use crate::schema::load_snapshot;
-use crate::sqlite::Connection;
-
-/// How long a local push waits for another writer (`BEGIN IMMEDIATE` on a busy file).
-const BUSY_TIMEOUT_MS: u32 = 5_000;
+use crate::sqlite::{Connection, FileSettings};
 
 /// Options of [`SchemaTarget::push`].
 #[napi(object)]
@@ -205,8 +202,10 @@ impl SchemaTarget {
 }
 
 fn local_push(path: &str, key: Option<&str>, schema: &crate::schema::Schema, json: &str, opts: &push::PushOptions) -> Outcome {
-    let mut conn = Connection::open_keyed(path, key.map(str::as_bytes)).map_err(|e| PushError::Exec(e.into()))?;
-    conn.set_busy_timeout(BUSY_TIMEOUT_MS);
+    // Opened like every file we own (WAL, the default busy timeout: `BEGIN IMMEDIATE` waits
+    // for another writer instead of failing at once).
+    let settings = FileSettings { key: key.map(str::as_bytes), ..FileSettings::default() };
+    let mut conn = Connection::open_with(path, &settings).map_err(|e| PushError::Exec(e.into()))?;
     run_ready(push::push(&mut conn, schema, json, opts)).unwrap_or_else(|| {
         Err(PushError::Exec(push::ExecError { code: "ASTRO_DB_INTERNAL".into(), message: "the local push did not complete".into(), statement: None }))
     })

@@ -13,6 +13,7 @@ use napi::sys::napi_value;
 use napi_derive::napi;
 
 use super::error::Failure;
+use super::file_options::FileOptions;
 use super::local::Local;
 use super::raw::Js;
 use crate::sqlite::SqliteError;
@@ -68,11 +69,13 @@ pub struct NativeConnection {
 impl NativeConnection {
     /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
     /// With `encryptionKey` (non-empty), the file is encrypted as libSQL does it (aes256cbc); a
-    /// wrong key shows at the first read as `SQLITE_NOTADB`.
+    /// wrong key shows at the first read as `SQLITE_NOTADB`. A file is switched to WAL and
+    /// waits 5 s for locks unless `options` say otherwise.
     #[napi(factory, catch_unwind)]
-    pub fn open(env: Env, path: String, encryption_key: Option<String>) -> Result<Self> {
-        let key = encryption_key.as_deref().filter(|k| !k.is_empty()).map(str::as_bytes);
-        match Local::open(&path, key) {
+    pub fn open(env: Env, path: String, encryption_key: Option<String>, options: Option<FileOptions>) -> Result<Self> {
+        let settings = FileOptions::settings(options.as_ref(), encryption_key.as_deref())
+            .map_err(|m| Failure::Coded { code: "URL_INVALID".into(), message: format!("Invalid option for the database at {path}: {m}") }.throw(Js::new(env.raw()), None))?;
+        match Local::open(&path, &settings) {
             Ok(local) => Ok(Self { shared: Rc::new(Shared { busy: Cell::new(false), local: UnsafeCell::new(local) }) }),
             Err(e) => {
                 let message = format!("Unable to open the database at {path}: {}", e.message);
@@ -170,15 +173,6 @@ impl NativeConnection {
     #[napi(getter)]
     pub fn is_open(&self) -> bool {
         self.shared.enter().is_ok_and(|l| l.is_open())
-    }
-
-    /// Milliseconds to wait for a lock held by another connection before `SQLITE_BUSY`.
-    #[napi(catch_unwind)]
-    pub fn set_busy_timeout(&self, env: &Env, ms: u32) -> Result<()> {
-        self.with(env, |local, _| {
-            local.set_busy_timeout(ms);
-            Ok(())
-        })
     }
 
     /// Closes the connection; an open transaction is rolled back. Idempotent.

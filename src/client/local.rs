@@ -8,7 +8,7 @@ use super::args::{bind_args, bind_row, IntMode, REQUIRE_TRANSACTION};
 use super::error::Failure;
 use super::raw::Js;
 use super::results;
-use crate::sqlite::{Connection, SqliteError};
+use crate::sqlite::{Connection, FileSettings, SqliteError};
 
 /// One connection with its scratch buffers.
 pub(crate) struct Local {
@@ -22,8 +22,8 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    pub fn open(path: &str, key: Option<&[u8]>) -> Result<Self, SqliteError> {
-        Ok(Self { conn: Some(Connection::open_keyed(path, key)?), buf: Vec::new(), sql: Vec::new(), meta: None })
+    pub fn open(path: &str, settings: &FileSettings) -> Result<Self, SqliteError> {
+        Ok(Self { conn: Some(Connection::open_with(path, settings)?), buf: Vec::new(), sql: Vec::new(), meta: None })
     }
 
     pub fn set_meta(&mut self, buffer: BigInt64Array) {
@@ -110,12 +110,6 @@ impl Local {
 
     pub fn is_open(&self) -> bool {
         self.conn.is_some()
-    }
-
-    pub fn set_busy_timeout(&self, ms: u32) {
-        if let Some(c) = &self.conn {
-            c.set_busy_timeout(ms);
-        }
     }
 
     pub fn close(&mut self) {
@@ -215,12 +209,25 @@ impl Local {
             return Err(Failure::Js(js.throw_range_error("insertRows: values must hold whole rows of `width` values")));
         }
         let mut buf = std::mem::take(&mut self.buf);
-        self.script("SAVEPOINT astro_db_insert")?;
+        // On its own, the insert is a transaction that takes the write lock up front: a
+        // deferred one would take it at the first row, and the busy timeout cannot help a
+        // transaction that already read. Inside the caller's transaction it is a savepoint.
+        let (open, done, undo) = if self.in_transaction() {
+            ("SAVEPOINT astro_db_insert", "RELEASE astro_db_insert", "ROLLBACK TO astro_db_insert; RELEASE astro_db_insert")
+        } else {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        };
+        self.script(open)?;
         let result = self.insert_each(js, sql, values, len / width, width, mode, &mut buf);
         self.buf = buf;
         match result {
             Ok((affected, last)) => {
-                self.script("RELEASE astro_db_insert")?;
+                if let Err(f) = self.script(done) {
+                    if self.in_transaction() {
+                        let _ = self.script(undo);
+                    }
+                    return Err(f);
+                }
                 if let Some(meta) = self.meta.as_mut() {
                     // SAFETY: written on the JS thread while no JS runs.
                     let slots = unsafe { meta.as_mut() };
@@ -232,8 +239,9 @@ impl Local {
                 Ok(())
             }
             Err(f) => {
-                let _ = self.script("ROLLBACK TO astro_db_insert");
-                let _ = self.script("RELEASE astro_db_insert");
+                if self.in_transaction() {
+                    let _ = self.script(undo);
+                }
                 Err(f)
             }
         }

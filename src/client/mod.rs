@@ -4,6 +4,7 @@ mod args;
 mod connection;
 mod error;
 mod fast;
+mod file_options;
 mod local;
 mod raw;
 mod remote;
@@ -11,6 +12,7 @@ mod results;
 mod rows;
 
 pub use connection::NativeConnection;
+pub use file_options::FileOptions;
 pub use remote::{NativeRemote, NativeRemoteStream, NativeReplica};
 pub(crate) use remote::RemoteExec;
 pub(crate) use raw::Js;

@@ -120,10 +120,19 @@ pub fn plan_table_with(name: &str, old: &Table, new: &Table, old_schema: &Schema
         // Same SQLite type, different meaning (number → boolean reads 36 as `true`): the
         // stored values are kept as they are, so each must already be valid for the new kind.
         if o.kind != n.kind && sql::sql_type(o.kind) == sql::sql_type(n.kind) && !reinterpretation_is_safe(o, n) {
+            // Lossy, not a conflict: SQLite would apply it; the values would be misread.
             if let Some(check) = checks::invalid_values(name, &n.name, n.kind) {
-                out.steps.push(conflict_step("changeType", name, Some(&n.name), check,
-                    format!("Column {name}.{} changes from {} to {}; stored values that are not valid {} values would change meaning.", n.name, o.kind.name(), n.kind.name(), n.kind.name()),
-                    "Fix or clear those values first, or add a new column of the new kind and deprecate the old one."));
+                out.steps.push(Step {
+                    kind: "changeType",
+                    table: name.to_string(),
+                    column: Some(n.name.clone()),
+                    safety: Safety::Lossy,
+                    loses: Loss::Column,
+                    check: Some(check),
+                    consented: false,
+                    message: format!("Column {name}.{} changes from {} to {}; stored values that are not valid {} values would change meaning.", n.name, o.kind.name(), n.kind.name(), n.kind.name()),
+                    suggestion: Some("Fix or clear those values first, or add a new column of the new kind and deprecate the old one.".to_string()),
+                });
             }
         }
     }

@@ -52,14 +52,19 @@ pub struct Db {
 unsafe impl Send for Db {}
 
 impl Db {
+    /// A test connection in rollback-journal mode, where a writer's lock blocks readers.
     #[cfg(test)]
-    pub fn open(path: &str) -> Result<Self, SqliteError> {
-        Self::open_gated(path, None)
+    pub fn open_rollback(path: &str) -> Result<Self, SqliteError> {
+        let settings = crate::sqlite::FileSettings { journal: crate::sqlite::Journal::Delete, ..Default::default() };
+        Self::over(Connection::open_with(path, &settings)?, None)
     }
 
     /// A server connection: it never checkpoints (replicas count WAL frames; see `generation`).
     pub fn open_gated(path: &str, gate: Option<Arc<Gate>>) -> Result<Self, SqliteError> {
-        let conn = Connection::open(path)?;
+        Self::over(Connection::open(path)?, gate)
+    }
+
+    fn over(conn: Connection, gate: Option<Arc<Gate>>) -> Result<Self, SqliteError> {
         conn.set_busy_timeout(BUSY_TIMEOUT_MS);
         conn.keep_wal()?;
         Ok(Self { conn, gate, ticket: None, quick: Cell::new(false) })

@@ -672,7 +672,9 @@ mod tests {
     #[test]
     fn other_page_sizes_are_refused() {
         let path = temp_db("pagesize");
-        let mut c = Connection::open(&path).unwrap();
+        // Opened without switching to WAL, which would write the header with the default page size.
+        let settings = crate::sqlite::FileSettings { journal: crate::sqlite::Journal::Delete, ..Default::default() };
+        let mut c = Connection::open_with(&path, &settings).unwrap();
         c.execute_script("PRAGMA page_size=1024; PRAGMA journal_mode=WAL; CREATE TABLE t (x)").unwrap();
         let g = gens(&path, 10);
         assert_eq!(g.current(), Err(SyncError::PageSize(1024)));

@@ -302,10 +302,10 @@ mod tests {
         let path = path.to_str().unwrap();
         let ctx = Ctx { version: 3, can_write: true };
         let (quick, sqls) = (Quick::default(), Sqls::new());
-        let mut a = Db::open(path).unwrap();
-        let mut b = Db::open(path).unwrap();
         // Rollback-journal mode, where a writer's exclusive lock blocks readers.
-        a.conn.execute_script("PRAGMA journal_mode=DELETE; CREATE TABLE t (x); INSERT INTO t VALUES (1)").unwrap();
+        let mut a = Db::open_rollback(path).unwrap();
+        let mut b = Db::open_rollback(path).unwrap();
+        a.conn.execute_script("CREATE TABLE t (x); INSERT INTO t VALUES (1)").unwrap();
 
         let read = stmt("SELECT x FROM t");
         assert!(matches!(execute_quick(&mut b, &read, &sqls, ctx, &quick), Some(Ok(r)) if r.rows.len() == 1));

@@ -7,6 +7,7 @@ use std::ptr;
 
 use libsql::ffi;
 
+use super::busy::BusyWait;
 use super::error::SqliteError;
 use super::statement::Statement;
 
@@ -76,17 +77,27 @@ impl Handle {
 pub struct Connection {
     pub(super) db: *mut ffi::sqlite3,
     cache: Cache,
+    /// State of the busy handler (see `busy`).
+    pub(super) busy: Box<BusyWait>,
 }
 
 impl Connection {
-    /// Opens (creating if needed) the database at `path`; `":memory:"` opens a private in-memory one.
+    /// Opens (creating if needed) the database at `path` with the default settings (WAL, the
+    /// default busy timeout; see `settings`); `":memory:"` opens a private in-memory one.
     pub fn open(path: &str) -> Result<Self, SqliteError> {
-        Self::open_keyed(path, None)
+        Self::open_with(path, &super::settings::FileSettings::default())
     }
 
     /// Like [`Connection::open`], for a file encrypted with `key` (see `cipher`). A wrong key
     /// is not detected here but by the first read, as in libSQL: `SQLITE_NOTADB`.
+    #[cfg(test)]
     pub fn open_keyed(path: &str, key: Option<&[u8]>) -> Result<Self, SqliteError> {
+        Self::open_with(path, &super::settings::FileSettings { key, ..Default::default() })
+    }
+
+    /// The bare open: no busy timeout, the journal as the file has it. Only `open_with` calls
+    /// it, so every file we open is set up the same way.
+    pub(super) fn open_raw(path: &str, key: Option<&[u8]>) -> Result<Self, SqliteError> {
         configure_once();
         let c_path = CString::new(path)
             .map_err(|_| SqliteError::new(ffi::SQLITE_CANTOPEN, "database path contains a NUL byte"))?;
@@ -117,7 +128,9 @@ impl Connection {
                 return Err(e);
             }
         }
-        Ok(Self { db, cache: Cache::with_capacity_and_hasher(CACHE_CAPACITY, Default::default()) })
+        // SAFETY: db is live; the handler is removed in Drop before `busy` is freed.
+        let busy = unsafe { BusyWait::install(db) };
+        Ok(Self { db, cache: Cache::with_capacity_and_hasher(CACHE_CAPACITY, Default::default()), busy })
     }
 
     /// A prepared statement for `sql`, from the cache when it was seen before.
@@ -208,17 +221,14 @@ impl Connection {
         unsafe { ffi::sqlite3_get_autocommit(self.db) != 0 }
     }
 
-    /// Milliseconds to wait on a locked database before `SQLITE_BUSY`.
-    pub fn set_busy_timeout(&self, ms: u32) {
-        // SAFETY: live handle.
-        unsafe { ffi::sqlite3_busy_timeout(self.db, ms.min(c_int::MAX as u32) as c_int) };
-    }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
         // Statements must be finalized before the handle goes.
         self.cache.clear();
+        // SAFETY: db is live; the handler must not outlive `busy`.
+        unsafe { BusyWait::remove(self.db) };
         // SAFETY: db is live and closed exactly once; close_v2 defers if anything is still open.
         unsafe { ffi::sqlite3_close_v2(self.db) };
     }

@@ -3,13 +3,16 @@
 //! Local statements run on the calling thread: they take microseconds, and a
 //! hop to a worker thread would cost more than the query (see bench/).
 
+mod busy;
 mod cipher;
 mod connection;
 mod error;
+mod settings;
 mod statement;
 mod wal;
 
 pub use connection::{Connection, Handle};
 pub use error::{base_name as base_code_name, SqliteError};
 pub use statement::{ColumnValue, Statement};
+pub use settings::{busy_timeout_ms, FileSettings, Journal};
 pub use wal::Checkpoint;
