@@ -127,6 +127,26 @@ export declare class NativeReplica {
   close(): void
 }
 
+/** A database to plan and push a schema to: a local file, or a libSQL server over HTTP(S). */
+export declare class SchemaTarget {
+  /** A local database file (created when missing), encrypted with `encryptionKey` when given. */
+  static local(path: string, encryptionKey?: string | undefined | null): SchemaTarget
+  /**
+   * A libSQL server at the HTTP(S) base `url` (as `NativeRemote.connect` takes it), with an
+   * optional bearer token. Fails with `URL_INVALID` on a malformed URL.
+   */
+  static remote(url: string, authToken?: string | undefined | null): SchemaTarget
+  /**
+   * Plans the change from the schema stored in the database to `snapshotJson` (from
+   * `loadSchema`), asks the data about every step that could lose or break it, and (unless
+   * `apply: false`) applies it with the new snapshot in one transaction that repeats those
+   * checks first. Resolves to the report, or to an `Error` with `code`
+   * (`ASTRO_DB_DATA_CHANGED` when rows appeared between the checks and the write;
+   * `ASTRO_DB_INVALID_OPTION` for a flag naming nothing; the database's own codes).
+   */
+  push(snapshotJson: string, options?: PushOptions | undefined | null): Promise<PushReport | Error>
+}
+
 /** A running Hrana server (`@libsql/client` URLs: `http://…` and `ws://…`). */
 export declare class ServerHandle {
   /** The port the server listens on. */
@@ -247,6 +267,8 @@ export interface MigrationNote {
   kind: string
   table: string
   message: string
+  /** For a suspected rename: the `--rename` value declaring it (`Comment.body=text`, `Post=Article`). */
+  rename?: string
 }
 
 /** The result of [`plan_migration`]. */
@@ -303,6 +325,78 @@ export declare function planMigration(oldSnapshotJson: string | undefined | null
 export interface PlanMigrationOptions {
   /** Drop every table of the old snapshot and create the new schema (`--force-reset`). */
   reset?: boolean
+}
+
+/** A difference between the live database and its stored schema snapshot. */
+export interface PushDrift {
+  table: string
+  /** `extraColumn`, `extraIndex`, `extraForeignKey`, `extraTrigger`, `missingColumn`, `missingTable`. */
+  what: string
+  name: string
+  message: string
+}
+
+/** Options of [`SchemaTarget::push`]. */
+export interface PushOptions {
+  /** Apply the plan (default). `false`: plan and ask the data only (dry run, verify). */
+  apply?: boolean
+  /** Drop every table of the stored schema and create the new one (`--force-reset`). */
+  reset?: boolean
+  /** `Table.column` or `Table` (`--accept-data-loss`): losses consented to, exactly. */
+  acceptDataLoss?: Array<string>
+  /** `Table.oldColumn=newColumn` or `OldTable=NewTable` (`--rename`). */
+  renames?: Array<string>
+  /** `Table.column=<SQL expression>` (`--backfill`): the value of a new required column in existing rows. */
+  backfills?: Array<string>
+}
+
+/** What [`SchemaTarget::push`] found and did. */
+export interface PushReport {
+  /**
+   * `match` (nothing to do), `changes` (due, not applied), `blocked` (refused, nothing
+   * changed) or `applied` (in one transaction).
+   */
+  status: string
+  /** The plan's statements, in order. */
+  queries: Array<string>
+  steps: Array<PushStep>
+  notes: Array<MigrationNote>
+  drift: Array<PushDrift>
+  /** Configured tables found without a stored snapshot, taken as they are. */
+  adopted: Array<string>
+  /** The stored snapshot differs from the new one (even with no statement due). */
+  snapshotChanged: boolean
+}
+
+/** One step of a push plan, with what the data said. */
+export interface PushStep {
+  /**
+   * `createTable`, `dropTable`, `renameTable`, `renameColumn`, `addColumn`, `dropColumn`,
+   * `addIndex`, `dropIndex`, `rebuildTable`, `addRequiredColumn`, `backfillColumn`,
+   * `changeType`, `makeRequired`, `addUnique`, `changePrimaryKey`, `addReference`,
+   * `resetTable`, or `drift` (something made by hand that a rebuild would lose).
+   */
+  kind: string
+  table: string
+  column?: string
+  /** `safe` | `lossless` | `lossy` | `conflict`. */
+  safety: string
+  /** What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows). */
+  loses: string
+  /** The read-only query that decides whether the step loses or breaks data. */
+  check?: string
+  /** Rows that query found (absent when it was not asked). */
+  rows?: number
+  /** Consented by the schema (a `deprecated` item) or a reset. */
+  consented: boolean
+  /** Consented with `--accept-data-loss`. */
+  accepted: boolean
+  /** The push is refused because of this step. */
+  blocking: boolean
+  /** The flag that accepts this step's loss (lossy steps only). */
+  flag?: string
+  message: string
+  suggestion?: string
 }
 
 /**

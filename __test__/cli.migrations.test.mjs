@@ -1,13 +1,13 @@
 // Push against databases shaped by upstream 0.21.3 (an empty snapshot table left by a failed
-// first push; a snapshot stored as a BLOB), and the foreign-key check that rolls the whole
-// push back when existing rows would break a new reference.
+// first push; a snapshot stored as a BLOB), a new reference that existing rows break, and a
+// writer that slips in between push's data checks and its write.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createClient } from "../dist/client/index.js";
-import { pushStatements } from "../dist/cli/push.js";
-import { project } from "./cli.project.mjs";
+import { createServer, request } from "node:http";
+import { authServer, project } from "./cli.project.mjs";
 
 const id = "column.number({ primaryKey: true })";
 const V1 = { User: `{ id: ${id}, name: column.text() }` };
@@ -64,18 +64,47 @@ test("a new reference that existing rows break: refused, and nothing of the push
   assert.equal(r.code, 0, r.all);
 });
 
-test("the foreign-key check statement of a push fails the batch, rolling everything back", async () => {
-  const db = createClient({ url: "memory:" });
-  await db.executeMultiple(`PRAGMA foreign_keys = OFF; CREATE TABLE A (id INTEGER PRIMARY KEY); CREATE TABLE B (a INTEGER REFERENCES A (id)); INSERT INTO B VALUES (7);`);
-  const plan = { queries: ["CREATE TABLE C (x)"], foreignKeysOff: true, foreignKeyChecks: ["B"], steps: [], notes: [] };
-  const stmts = pushStatements({ stored: null, snapshot: UPSTREAM_V1, plan, blocking: [] });
-  await assert.rejects(db.migrate(stmts), /integer overflow/);
-  const rs = await db.execute("SELECT name FROM sqlite_master WHERE name IN ('C', '_astro_db_snapshot')");
-  assert.equal(rs.rows.length, 0);
-  await db.execute("INSERT INTO A VALUES (7)");
-  await db.migrate(stmts);
-  assert.equal((await db.execute("SELECT count(*) FROM _astro_db_snapshot")).rows[0][0], 1);
-  db.close();
+test("a row written between push's data checks and its write is never lost (serve, a writer let in before the write)", { timeout: 60_000 }, async (t) => {
+  const auth = await authServer("astro-db-concurrent-");
+  t.after(() => auth.close());
+  const { server, token } = auth;
+  const writer = createClient({ url: server.url, authToken: token });
+  t.after(() => writer.close());
+  // A proxy in front of serve: before the push's third request (its write), the writer runs.
+  let requests = 0;
+  let before = null;
+  const proxy = createServer(async (req, res) => {
+    requests++;
+    if (requests === 3 && before) await before();
+    const fwd = request(new URL(req.url, server.url), { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(fwd);
+  });
+  await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+  t.after(() => proxy.close());
+  const env = { ASTRO_DB_REMOTE_URL: `http://127.0.0.1:${proxy.address().port}`, ASTRO_DB_APP_TOKEN: token };
+
+  const p = project(t, { Comment: `{ id: ${id}, body: column.text({ optional: true }) }` });
+  assert.equal((await p.run(["push"], env)).code, 0);
+  await writer.execute("INSERT INTO Comment VALUES (1, NULL)");
+  // Dropping `body` loses nothing while it holds no value; the writer fills one in meanwhile.
+  p.setTables({ Comment: `{ id: ${id}, note: column.text({ optional: true }) }` });
+  requests = 0;
+  before = () => writer.execute("UPDATE Comment SET body = 'late' WHERE id = 1");
+  let r = await p.run(["push"], env);
+  before = null;
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.stderr, /the data changed while the push was being applied, so nothing was changed/);
+  assert.match(r.stderr, /Comment\.body/);
+  assert.deepEqual((await writer.execute("SELECT body FROM Comment")).rows.map((row) => row.body), ["late"]);
+  assert.equal((await writer.execute("SELECT count(*) AS n FROM _astro_db_snapshot")).rows[0].n, 1);
+  // Pushed again, the plan sees the value and refuses, naming the flag that accepts the loss.
+  r = await p.run(["push"], env);
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.stderr, /Column Comment\.body is removed, with its values\. \(1 row\)/);
+  assert.match(r.stderr, /--accept-data-loss Comment\.body/);
 });
 
 test("upstream's push defects: a required column on an empty table needs no consent; a referenced table rebuilds", async (t) => {

@@ -1,10 +1,11 @@
 // A throwaway Astro project for the CLI tests: db/config.ts + astro.config.mjs in a folder of
 // a workspace in the OS temp directory where our packed tarball is installed as a user would
 // install it (nothing resolves from this repository), and a runner for its `astro-db` bin.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { PLAIN, install } from "./astro/harness.mjs";
 
 export const ws = await install(PLAIN);
@@ -65,4 +66,44 @@ export async function authServer(prefix) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `cli({ flags, config })` of the installed package in a child process, as Astro 6's `astro db` does (process.argv says nothing). */
+export function callCli(p, flags, { root = p.dir, env = {} } = {}) {
+  const script = `
+    import { cli } from "@astrojs/db";
+    await cli({ flags: ${JSON.stringify(flags)}, config: { root: new URL(${JSON.stringify(pathToFileURL(root + "/").href)}), integrations: [] } });
+    console.log("cli() returned");
+  `;
+  return spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: p.dir,
+    encoding: "utf8",
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ASTRO_"))), ...env },
+  });
+}
+
+export const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+/**
+ * Runs `astro-db ...args` on a pseudo-terminal (through `script`), answering each prompt that
+ * matches a key of `answers` once with its value. Resolves to `{ code, out }`.
+ */
+export function onTerminal(dir, args, env, answers) {
+  return new Promise((resolve) => {
+    const cmd = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(" ");
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: dir, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    const pending = Object.entries(answers);
+    child.stdout.on("data", (d) => {
+      out += d;
+      for (let i = 0; i < pending.length; i++) {
+        if (out.includes(pending[i][0])) {
+          child.stdin.write(pending[i][1] + "\n");
+          pending.splice(i, 1);
+          break;
+        }
+      }
+    });
+    child.on("close", (code) => resolve({ code, out }));
+  });
 }

@@ -2,30 +2,9 @@
 // and Astro 6's `astro db <cmd>` entry point `cli({ flags, config })` uses Astro's config.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { bin, project } from "./cli.project.mjs";
-
-const hasScript = spawnSync("script", ["--version"]).status === 0;
-
-function onTerminal(dir, args, env, answer) {
-  return new Promise((resolve) => {
-    const cmd = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(" ");
-    const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: dir, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let answered = false;
-    child.stdout.on("data", (d) => {
-      out += d;
-      if (!answered && out.includes('Type "yes"')) {
-        answered = true;
-        child.stdin.write(answer + "\n");
-      }
-    });
-    child.on("close", (code) => resolve({ code, out }));
-  });
-}
+import { callCli, hasScript, onTerminal, project } from "./cli.project.mjs";
 
 test("--force-reset on a terminal: 'no' cancels, 'yes' resets", { skip: !hasScript && "no `script` here", timeout: 60_000 }, async (t) => {
   const p = project(t, { User: "{ id: column.number({ primaryKey: true }) }" });
@@ -33,29 +12,15 @@ test("--force-reset on a terminal: 'no' cancels, 'yes' resets", { skip: !hasScri
   assert.equal((await p.run(["push"], env)).code, 0);
   await p.run(["shell", "--remote", "--query", "INSERT INTO User VALUES (1)"], env);
   const count = async () => JSON.parse((await p.run(["shell", "--remote", "--json", "--query", "SELECT count(*) AS n FROM User"], env)).stdout)[0].n;
-  let r = await onTerminal(p.dir, ["push", "--force-reset"], env, "no");
+  let r = await onTerminal(p.dir, ["push", "--force-reset"], env, { 'Type "yes"': "no" });
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /Reset cancelled: nothing was changed\./);
   assert.equal(await count(), 1);
-  r = await onTerminal(p.dir, ["push", "--force-reset"], env, "yes");
+  r = await onTerminal(p.dir, ["push", "--force-reset"], env, { 'Type "yes"': "yes" });
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /\(reset\)/);
   assert.equal(await count(), 0);
 });
-
-/** Runs `cli({ flags, config })` of the installed package in a child process, as Astro 6's `astro db` does (process.argv says nothing). */
-function callCli(p, flags, { root = p.dir, env = {} } = {}) {
-  const script = `
-    import { cli } from "@astrojs/db";
-    await cli({ flags: ${JSON.stringify(flags)}, config: { root: new URL(${JSON.stringify(pathToFileURL(root + "/").href)}), integrations: [] } });
-    console.log("cli() returned");
-  `;
-  return spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: p.dir,
-    encoding: "utf8",
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ASTRO_"))), ...env },
-  });
-}
 
 test("Astro 6: cli({ flags, config }) runs the command on Astro's resolved config", { timeout: 60_000 }, async (t) => {
   const p = project(t);

@@ -11,6 +11,11 @@ interface BaseColumnOpts {
   unique?: boolean;
   /** Kept in the database but hidden from types; the first step of removing a column. */
   deprecated?: boolean;
+  /**
+   * The column's previous name: a push renames it (`ALTER TABLE … RENAME COLUMN`), keeping its
+   * values, indexes and references; once done, later pushes do nothing. Safe to leave in place.
+   */
+  renamedFrom?: string;
   /** @deprecated The object key is the column name; this is ignored. */
   name?: string;
   /** @internal */
@@ -75,6 +80,8 @@ export interface TableConfig<TColumns extends ColumnsConfig = ColumnsConfig> {
     references: () => MaybeArray<NumberColumnInput | TextColumnInput>;
   }>;
   deprecated?: boolean;
+  /** The table's previous name: a push renames it (`ALTER TABLE … RENAME TO`), keeping its rows. */
+  renamedFrom?: string;
 }
 
 /**
@@ -87,6 +94,7 @@ export interface AnyTableConfig {
   indexes?: Array<{ on: MaybeArray<string>; unique?: boolean; name?: string }> | Record<string, { on: MaybeArray<string>; unique?: boolean }>;
   foreignKeys?: Array<{ columns: MaybeArray<string>; references: () => MaybeArray<NumberColumnInput | TextColumnInput> }>;
   deprecated?: boolean;
+  renamedFrom?: string;
 }
 
 export interface DBConfigInput {

@@ -9,6 +9,7 @@ pub mod bindings;
 mod hrana;
 pub mod local;
 pub mod migrate;
+pub mod push;
 pub mod schema;
 pub mod sql;
 pub mod typegen;

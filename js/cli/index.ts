@@ -15,8 +15,10 @@ Commands:
   init      create db/config.ts and db/seed.ts in the current project
   serve     serve a database file as a local libSQL server (see: astro-db serve --help)
   token     print an auth token for such a server (see: astro-db token --help)
-  push      apply db/config.ts to the database at ASTRO_DB_REMOTE_URL [--dry-run] [--force-reset [--yes]]
-  verify    compare that database with db/config.ts: MATCH, NO_MATCH or DATA_LOSS [--json] [--strict]
+  push      apply db/config.ts to the database at ASTRO_DB_REMOTE_URL [--dry-run] [--json]
+            [--rename <from>=<to>] [--backfill <Table.column>=<SQL>] [--accept-data-loss <Table[.column]>]
+            [--force-reset [--yes]]
+  verify    compare that database with db/config.ts: MATCH, NO_MATCH, DATA_LOSS or DRIFT [--json] [--strict]
   shell     run one statement and print the rows: --query <sql> [--remote] [--json]
   execute   run a file whose default export uses astro:db: <file> [--remote]
   help      this help

@@ -5,8 +5,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { SchemaTarget } from "../../index.js";
 import { createClient } from "../client/index.js";
-import { fileUrlOptions } from "../client/config.js";
+import { fileUrlOptions, resolveTarget } from "../client/config.js";
 import { ENCRYPTED_HINT, type RemoteDbError } from "../runtime/remote-core.js";
 import { remoteTargetSettings, type RemoteTargetSettings } from "../runtime/remote-url.js";
 import type { Client } from "../client/types.js";
@@ -20,6 +21,8 @@ export class UsageError extends Error {}
 export interface Args {
   flags: Record<string, string | true>;
   positionals: string[];
+  /** Values of repeatable flags (`--rename a --rename b`), in order. */
+  lists: Record<string, string[]>;
 }
 
 /** `--flag`, `--flag value` (for the names in `valued`), `--flag=value`, positionals. */
@@ -27,11 +30,16 @@ export interface Args {
 const PROJECT_VALUED = ["root", "config", "mode", "site", "base"];
 const PROJECT_BOOLEAN = ["verbose", "silent"];
 
-export function parseArgs(argv: string[], valuedOwn: string[], knownOwn: string[]): Args {
-  const valued = [...valuedOwn, ...PROJECT_VALUED];
+export function parseArgs(argv: string[], valuedOwn: string[], knownOwn: string[], repeatable: string[] = []): Args {
+  const valued = [...valuedOwn, ...repeatable, ...PROJECT_VALUED];
   const known = [...knownOwn, ...PROJECT_BOOLEAN];
   const flags: Record<string, string | true> = {};
   const positionals: string[] = [];
+  const lists: Record<string, string[]> = Object.fromEntries(repeatable.map((r) => [r, []]));
+  const set = (name: string, value: string) => {
+    if (repeatable.includes(name)) lists[name].push(value);
+    else flags[name] = value;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "-h") {
@@ -52,15 +60,15 @@ export function parseArgs(argv: string[], valuedOwn: string[], knownOwn: string[
     if (!valued.includes(name) && !known.includes(name) && name !== "help") {
       throw new UsageError(`Unknown option --${name}.`);
     }
-    if (eq >= 0) flags[name] = a.slice(eq + 1);
+    if (eq >= 0) set(name, a.slice(eq + 1));
     else if (valued.includes(name)) {
       const v = argv[i + 1];
       if (v === undefined) throw new UsageError(`--${name} needs a value.`);
-      flags[name] = v;
+      set(name, v);
       i++;
     } else flags[name] = true;
   }
-  return { flags, positionals };
+  return { flags, positionals, lists };
 }
 
 export interface Project {
@@ -123,7 +131,11 @@ export interface Target {
   secrets: string[];
 }
 
-export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Target> {
+/**
+ * Opens the database at ASTRO_DB_REMOTE_URL (token: ASTRO_DB_APP_TOKEN or --db-app-token, from
+ * the environment and .env) with `open`; a URL `open` rejects is an error that never shows secrets.
+ */
+async function openRemote<T>(root: URL, flags: Args["flags"], open: (config: RemoteTargetSettings["config"]) => T) {
   const env = await astroEnv(root);
   const flagToken = typeof flags["db-app-token"] === "string" ? (flags["db-app-token"] as string) : undefined;
   let settings: RemoteTargetSettings;
@@ -139,13 +151,41 @@ export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Tar
       "ASTRO_STUDIO_APP_TOKEN is set but Astro Studio is retired and the token is ignored: set ASTRO_DB_APP_TOKEN (or pass --db-app-token) to your libSQL database's token.\n",
     );
   }
-  let client: Client;
   try {
-    client = createClient({ ...config, url: projectFileUrl(config.url, root) });
+    return { opened: open({ ...config, url: projectFileUrl(config.url, root) }), shown, secrets, remote: true };
   } catch (e) {
     throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${shown}): ${hide(String((e as Error)?.message ?? e), secrets)}`);
   }
-  return { client, shown, remote: true, secrets };
+}
+
+export async function remoteTarget(root: URL, flags: Args["flags"]): Promise<Target> {
+  const { opened, ...rest } = await openRemote(root, flags, createClient);
+  return { client: opened, ...rest };
+}
+
+/** Where `push` and `verify` apply the schema: the migration engine's handle, and how to show it. */
+export interface PushTarget {
+  native: SchemaTarget;
+  shown: string;
+  remote: boolean;
+  secrets: string[];
+}
+
+/**
+ * The database at ASTRO_DB_REMOTE_URL for the migration engine, with the client's own URL
+ * rules (`resolveTarget`): a libSQL server, or a `file:` database (relative to the project).
+ */
+export async function pushTarget(root: URL, flags: Args["flags"]): Promise<PushTarget> {
+  const { opened, ...rest } = await openRemote(root, flags, (config) => {
+    const target = resolveTarget(config);
+    if (target.kind === "remote") return SchemaTarget.remote(target.url, target.authToken);
+    if (target.kind === "memory") return SchemaTarget.local(":memory:");
+    if (target.replica) {
+      throw new Error("an embedded replica (syncUrl) cannot be pushed to: set ASTRO_DB_REMOTE_URL to the primary database's URL");
+    }
+    return SchemaTarget.local(target.path, target.encryptionKey);
+  });
+  return { native: opened, ...rest };
 }
 
 export type FileOptions = ReturnType<typeof fileUrlOptions>;
@@ -194,7 +234,7 @@ export function hide(text: string, secrets: Array<string | undefined>): string {
 }
 
 /** An error from the database, rewritten so that the user knows what to do. */
-export function explain(e: unknown, target: Target): Error {
+export function explain(e: unknown, target: Pick<Target, "shown" | "remote" | "secrets">): Error {
   const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
   let raw = String(err?.message ?? e);
   // Drizzle wraps driver errors ("Failed query: …", with the cause appended by our runtime):
@@ -224,29 +264,6 @@ export function explain(e: unknown, target: Target): Error {
   }
   return new UsageError(message);
 }
-
-const SNAPSHOT_TABLE = "_astro_db_snapshot";
-
-function text(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "string") return v;
-  if (v instanceof ArrayBuffer) return new TextDecoder().decode(v);
-  if (ArrayBuffer.isView(v)) return new TextDecoder().decode(v as Uint8Array);
-  return String(v);
-}
-
-/** The latest stored snapshot; no table and an empty table both mean none. */
-export async function readSnapshot(client: Client): Promise<string | null> {
-  const exists = await client.execute(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${SNAPSHOT_TABLE}'`);
-  if (exists.rows.length === 0) return null;
-  const rs = await client.execute(`SELECT snapshot FROM "${SNAPSHOT_TABLE}" ORDER BY id DESC LIMIT 1`);
-  if (rs.rows.length === 0) return null;
-  const s = text(rs.rows[0][0]);
-  return s && s.trim() ? s : null;
-}
-
-export const CREATE_SNAPSHOT_TABLE = `CREATE TABLE IF NOT EXISTS "${SNAPSHOT_TABLE}" (id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT, snapshot BLOB)`;
-export const INSERT_SNAPSHOT = `INSERT INTO "${SNAPSHOT_TABLE}" (version, snapshot) VALUES ('2024-03-12', ?)`;
 
 /** Runs a command body, closing the client and turning errors into messages and exit codes. */
 export async function withTarget(target: Target, body: () => Promise<number>): Promise<number> {

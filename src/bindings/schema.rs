@@ -72,6 +72,8 @@ pub struct MigrationNote {
     pub kind: String,
     pub table: String,
     pub message: String,
+    /// For a suspected rename: the `--rename` value declaring it (`Comment.body=text`, `Post=Article`).
+    pub rename: Option<String>,
 }
 
 /// The result of [`plan_migration`].
@@ -176,7 +178,7 @@ pub fn plan_migration(
         notes: plan
             .notes
             .into_iter()
-            .map(|n| MigrationNote { kind: n.kind.to_string(), table: n.table, message: n.message })
+            .map(|n| MigrationNote { kind: n.kind.to_string(), table: n.table, message: n.message, rename: n.rename })
             .collect(),
     })
 }

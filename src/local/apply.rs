@@ -1,10 +1,9 @@
 //! Resetting and migrating a database file through one connection, atomically.
 
 use super::query::{column_text, has_row};
-use super::snapshot_table;
 use super::LocalError;
-use crate::migrate::{plan_migration, PlanOptions, Safety};
-use crate::schema::{load_snapshot, Schema};
+use crate::push::{self, run_ready, PushError, PushOptions, Status};
+use crate::schema::Schema;
 use crate::sql;
 use crate::sqlite::Connection;
 
@@ -39,51 +38,30 @@ pub fn reset(conn: &mut Connection, schema: &Schema) -> Result<(), LocalError> {
     })
 }
 
-/// Brings the database to `schema` like a push: safe and lossless changes are applied with
-/// the new snapshot in one transaction; anything that would lose data is refused.
+/// Brings the database to `schema` like a push, through the same engine: safe and lossless
+/// changes (and renames the schema declares) are applied with the new snapshot in one
+/// transaction; anything that would lose data is refused. Dev and builds never guess renames
+/// and never accept a loss.
 pub fn migrate(conn: &mut Connection, schema: &Schema, snapshot_json: &str) -> Result<Migration, LocalError> {
-    let stored = snapshot_table::read(conn)?;
-    let mut out = Migration::default();
-    let old = match &stored {
-        Some(text) => load_snapshot(text, false).map_err(|p| LocalError::BadSnapshot(p.to_string()))?,
-        None => {
-            let adopted = adopt_existing(conn, schema)?;
-            out.adopted = adopted.tables.iter().map(|t| t.name.clone()).collect();
-            adopted
-        }
-    };
-    let plan = plan_migration(&old, schema, PlanOptions::default());
-    let mut blocking = Vec::new();
-    for step in &plan.steps {
-        let risky = matches!(step.safety, Safety::Lossy | Safety::Conflict) && !(step.safety == Safety::Lossy && step.consented);
-        if risky && step.check.as_deref().map_or(Ok(true), |q| has_row(conn, q))? {
-            let mut line = step.message.clone();
-            if let Some(s) = &step.suggestion {
-                line.push_str(&format!(" {s}"));
-            }
-            blocking.push(line);
-        }
+    let options = PushOptions { apply: true, ..PushOptions::default() };
+    let report = run_ready(push::push(conn, schema, snapshot_json, &options))
+        .ok_or_else(|| LocalError::Push(PushError::Exec(crate::push::ExecError { code: "ASTRO_DB_INTERNAL".into(), message: "the local migration did not complete".into(), statement: None })))?
+        .map_err(LocalError::Push)?;
+    if report.status == Status::Blocked {
+        let lines = report
+            .steps
+            .iter()
+            .filter(|s| s.blocking)
+            .map(|s| match &s.step.suggestion {
+                Some(sug) => format!("{} {sug}", s.step.message),
+                None => s.step.message.clone(),
+            })
+            .collect();
+        return Err(LocalError::DataLoss(lines));
     }
-    if !blocking.is_empty() {
-        return Err(LocalError::DataLoss(blocking));
-    }
-    if stored.as_deref() != Some(snapshot_json) {
-        in_transaction(conn, plan.foreign_keys_off, |conn| {
-            conn.execute_script(&snapshot_table::create_sql())?;
-            for q in &plan.queries {
-                conn.execute_script(q)?;
-            }
-            for t in &plan.foreign_key_checks {
-                if has_row(conn, &format!("PRAGMA foreign_key_check({})", sql::quote::ident(t)))? {
-                    return Err(LocalError::DataLoss(vec![format!(
-                        "Rows of table {t} would break its new foreign keys. Fix or delete those rows first."
-                    )]));
-                }
-            }
-            conn.execute_script(&snapshot_table::insert_sql(crate::schema::SNAPSHOT_VERSION, snapshot_json))?;
-            Ok(())
-        })?;
-        out.applied = plan.queries;
+    let mut out = Migration { adopted: report.adopted, ..Migration::default() };
+    if report.status == Status::Applied {
+        out.applied = report.queries;
     }
     out.empty = true;
     for t in &schema.tables {
@@ -93,27 +71,6 @@ pub fn migrate(conn: &mut Connection, schema: &Schema, snapshot_json: &str) -> R
         }
     }
     Ok(out)
-}
-
-/// Without a stored snapshot, configured tables that already exist are taken as the config
-/// describes them, limited to the columns and indexes they really have, so that the plan
-/// only adds what is missing. (Upstream's dev reset created such files with no snapshot.)
-fn adopt_existing(conn: &mut Connection, schema: &Schema) -> Result<Schema, LocalError> {
-    let existing = column_text(
-        conn,
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-    )?;
-    let indexes = column_text(conn, "SELECT name FROM sqlite_master WHERE type = 'index'")?;
-    let mut tables = Vec::new();
-    for table in schema.tables.iter().filter(|t| existing.contains(&t.name)) {
-        let columns = column_text(conn, &format!("SELECT name FROM pragma_table_info({})", sql::quote::string(&table.name)))?;
-        let mut t = table.clone();
-        t.columns.retain(|c| columns.contains(&c.name));
-        t.indexes.retain(|i| indexes.contains(&i.name));
-        t.foreign_keys.retain(|fk| fk.columns.iter().all(|c| columns.contains(c)));
-        tables.push(t);
-    }
-    Ok(Schema { tables })
 }
 
 /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT`, rolling back on any failure. With

@@ -19,6 +19,8 @@ pub enum LocalError {
     BadSnapshot(String),
     /// Applying the schema would lose or break data; each entry says what and what to do.
     DataLoss(Vec<String>),
+    /// The migration engine failed (database error, unreadable snapshot, data changed).
+    Push(crate::push::PushError),
 }
 
 impl LocalError {
@@ -28,6 +30,7 @@ impl LocalError {
             LocalError::Sqlite(e) => e.code(),
             LocalError::BadSnapshot(_) => "ASTRO_DB_INVALID_SNAPSHOT".into(),
             LocalError::DataLoss(_) => "ASTRO_DB_DATA_LOSS".into(),
+            LocalError::Push(e) => e.code(),
         }
     }
 }
@@ -37,6 +40,7 @@ impl fmt::Display for LocalError {
         match self {
             LocalError::Sqlite(e) => write!(f, "{}", e.message),
             LocalError::BadSnapshot(m) => write!(f, "the schema snapshot stored in the database is unreadable: {m}"),
+            LocalError::Push(e) => write!(f, "{e}"),
             LocalError::DataLoss(items) => {
                 write!(f, "the schema change would lose or break data, so nothing was changed:")?;
                 for i in items {

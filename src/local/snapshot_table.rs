@@ -16,7 +16,12 @@ pub fn read(conn: &mut Connection) -> Result<Option<String>, SqliteError> {
     if !exists {
         return Ok(None);
     }
-    Ok(column_text(conn, &format!("SELECT snapshot FROM \"{TABLE}\" ORDER BY id DESC LIMIT 1"))?.pop())
+    Ok(column_text(conn, &latest_sql())?.pop())
+}
+
+/// The query returning the latest stored snapshot (fails when the table does not exist).
+pub fn latest_sql() -> String {
+    format!("SELECT snapshot FROM \"{TABLE}\" ORDER BY id DESC LIMIT 1")
 }
 
 /// The statement that records `snapshot_json` as the new latest snapshot.

@@ -95,3 +95,37 @@ pub fn invalid_values(table: &str, column: &str, kind: ColumnKind) -> Option<Str
     };
     Some(format!("SELECT 1 FROM {} WHERE {c} IS NOT NULL AND {invalid} LIMIT 1", ident(table)))
 }
+
+/// The number of rows a check finds (its `LIMIT 1` dropped): what the refusal reports.
+pub fn count_rows(check: &str) -> String {
+    let body = check.strip_suffix(" LIMIT 1").unwrap_or(check);
+    format!("SELECT count(*) FROM ({body})")
+}
+
+/// A statement that fails (integer overflow) when the check finds a row: run inside the
+/// write transaction, it aborts the push if data appeared since the plan was checked.
+/// (`PRAGMA foreign_key_check` and plain SELECTs cannot fail a transaction by themselves.)
+pub fn guard(check: &str) -> String {
+    format!("SELECT CASE WHEN EXISTS ({check}) THEN abs(-9223372036854775808) END")
+}
+
+/// [`guard`] for `PRAGMA foreign_key_check` of one table.
+pub fn foreign_key_guard(table: &str) -> String {
+    guard(&format!("SELECT 1 FROM pragma_foreign_key_check({})", crate::sql::quote::string(table)))
+}
+
+/// Returns a row when a stored value would not survive the change of the column to `kind`'s
+/// SQLite type (a rebuild's row copy converts through column affinity): text that is not the
+/// exact decimal form of an integer for a number, anything but 0/1 for a boolean, a number
+/// for a date, text that is not JSON. `None` when every value converts (integer → text).
+pub fn unconvertible(table: &str, column: &str, kind: ColumnKind) -> Option<String> {
+    let c = ident(column);
+    let bad = match kind {
+        ColumnKind::Number => format!("CAST(CAST({c} AS INTEGER) AS TEXT) IS NOT CAST({c} AS TEXT)"),
+        ColumnKind::Boolean => format!("CAST({c} AS TEXT) NOT IN ('0', '1')"),
+        ColumnKind::Date => format!("(typeof({c}) != 'text' OR julianday({c}) IS NULL)"),
+        ColumnKind::Json => format!("json_valid(CAST({c} AS TEXT)) = 0"),
+        ColumnKind::Text => return None,
+    };
+    Some(format!("SELECT 1 FROM {} WHERE {c} IS NOT NULL AND {bad} LIMIT 1", ident(table)))
+}

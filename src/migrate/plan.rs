@@ -5,8 +5,9 @@
 //! before all creations; dropping before creating also lets a name move between tables.
 
 use super::checks;
+use super::hints::{apply_renames, Hints};
 use super::report::{Loss, Note, Plan, Safety, Step};
-use super::table::plan_table;
+use super::table::plan_table_with;
 use crate::schema::Schema;
 use crate::sql;
 
@@ -17,8 +18,42 @@ pub struct PlanOptions {
     pub reset: bool,
 }
 
-/// Plans the change from `old` (what the database holds) to `new` (the config).
+/// Plans the change from `old` (what the database holds) to `new` (the config), with the
+/// renames `new` declares.
 pub fn plan_migration(old: &Schema, new: &Schema, options: PlanOptions) -> Plan {
+    match plan_migration_with(old, new, options, &Hints::default()) {
+        Ok(p) => p,
+        // A declared rename that cannot apply (both names present): plan without renames;
+        // the push reports the error through `plan_migration_with`.
+        Err(_) => plan_core(old, new, options, &Hints::default()),
+    }
+}
+
+/// [`plan_migration`] with renames and backfills given by the caller (flags), on top of the
+/// renames `new` declares. Fails naming the rename or backfill that cannot apply.
+pub fn plan_migration_with(old: &Schema, new: &Schema, options: PlanOptions, hints: &Hints) -> Result<Plan, String> {
+    if options.reset {
+        return Ok(plan_core(old, new, options, hints));
+    }
+    let mut all = hints.clone();
+    all.renames.extend(Hints::declared(new));
+    let (renamed, queries, steps) = apply_renames(old, new, &all.renames)?;
+    for b in &all.backfills {
+        let known = new.table(&b.table).is_some_and(|t| t.column(&b.column).is_some());
+        if !known {
+            return Err(format!("--backfill {}.{}: db/config.ts has no column {} in table {}.", b.table, b.column, b.column, b.table));
+        }
+    }
+    let mut plan = plan_core(&renamed, new, options, &all);
+    if !queries.is_empty() {
+        plan.renames = queries.len();
+        plan.queries.splice(0..0, queries);
+        plan.steps.splice(0..0, steps);
+    }
+    Ok(plan)
+}
+
+fn plan_core(old: &Schema, new: &Schema, options: PlanOptions, hints: &Hints) -> Plan {
     let mut plan = Plan::default();
     let empty = Schema::default();
     let mut head: Vec<String> = Vec::new();
@@ -51,9 +86,10 @@ pub fn plan_migration(old: &Schema, new: &Schema, options: PlanOptions) -> Plan 
             kind: "suspectedRename",
             table: d.name.clone(),
             message: format!(
-                "Potential table rename detected: {} -> {}. Renames are not detected automatically: {} is dropped with its rows and {} is created empty. To keep the data, mark {} `deprecated: true` first and copy the rows yourself.",
-                d.name, a.name, d.name, a.name, d.name
+                "Potential table rename detected: {} -> {}. Without a rename, {} is dropped with its rows and {} is created empty. To keep the rows, declare it: `defineTable({{ renamedFrom: \"{}\", … }})`, or pass --rename {}={}.",
+                d.name, a.name, d.name, a.name, d.name, d.name, a.name
             ),
+            rename: Some(format!("{}={}", d.name, a.name)),
         });
     }
 
@@ -85,12 +121,12 @@ pub fn plan_migration(old: &Schema, new: &Schema, options: PlanOptions) -> Plan 
         .tables
         .iter()
         .filter_map(|t| old.table(&t.name).map(|o| (t, o)))
-        .filter(|(t, o)| plan_table(&t.name, o, t, old, new, &[]).steps.iter().any(|s| s.loses == Loss::Table))
+        .filter(|(t, o)| plan_table_with(&t.name, o, t, old, new, &[], hints).steps.iter().any(|s| s.loses == Loss::Table))
         .map(|(t, _)| t.name.clone())
         .collect();
     for t in &new.tables {
         let Some(o) = old.table(&t.name) else { continue };
-        let change = plan_table(&t.name, o, t, old, new, &emptied);
+        let change = plan_table_with(&t.name, o, t, old, new, &emptied, hints);
         if change.rebuilt {
             plan.foreign_keys_off = true;
         }

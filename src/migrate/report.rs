@@ -92,6 +92,9 @@ pub struct Note {
     pub kind: &'static str,
     pub table: String,
     pub message: String,
+    /// For a suspected rename: the `--rename` value that declares it (`Comment.body=text`,
+    /// `Post=Article`), so a caller can ask "Did you rename …?" and pass it on.
+    pub rename: Option<String>,
 }
 
 /// A migration plan.
@@ -108,6 +111,9 @@ pub struct Plan {
     pub foreign_key_checks: Vec<String>,
     pub steps: Vec<Step>,
     pub notes: Vec<Note>,
+    /// How many of the first `queries` are renames. Checks are written against the names after
+    /// them, so a caller asking the data first runs these (in a transaction it rolls back).
+    pub renames: usize,
 }
 
 impl Plan {

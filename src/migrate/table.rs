@@ -3,6 +3,7 @@
 //! or, when rows cannot be carried over, a drop and re-create (lossy, named in the report).
 
 use super::checks;
+use super::hints::Hints;
 use super::report::{Loss, Note, Safety, Step};
 use crate::schema::{Column, Schema, Table};
 use crate::sql::{self, quote::ident};
@@ -102,6 +103,11 @@ fn conflict_step(kind: &'static str, table: &str, column: Option<&str>, check: S
 /// `emptied` names tables that lose all their rows earlier in the same plan: new references
 /// to them cannot be satisfied by existing rows.
 pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new_schema: &Schema, emptied: &[String]) -> TableChange {
+    plan_table_with(name, old, new, old_schema, new_schema, emptied, &Hints::default())
+}
+
+/// [`plan_table`] with backfills for new required columns.
+pub fn plan_table_with(name: &str, old: &Table, new: &Table, old_schema: &Schema, new_schema: &Schema, emptied: &[String], hints: &Hints) -> TableChange {
     let mut out = TableChange::default();
     let added: Vec<&Column> = new.columns.iter().filter(|c| old.column(&c.name).is_none()).collect();
     let dropped: Vec<&Column> = old.columns.iter().filter(|c| new.column(&c.name).is_none()).collect();
@@ -132,15 +138,22 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
     }
     let fk_changed = checks::references_of(&[], &old.foreign_keys) != checks::references_of(&[], &new.foreign_keys);
 
-    let live_dropped: Vec<&&Column> = dropped.iter().filter(|c| !c.deprecated).collect();
-    if !added.is_empty() && !live_dropped.is_empty() {
+    // A dropped column and an added one of the same SQL type look like a rename.
+    let mut suspected: Vec<(String, String)> = Vec::new();
+    for d in dropped.iter().filter(|c| !c.deprecated) {
+        let taken = |a: &&&Column| suspected.iter().any(|(_, n)| *n == a.name);
+        if let Some(a) = added.iter().filter(|a| sql::sql_type(a.kind) == sql::sql_type(d.kind)).find(|a| !taken(a)) {
+            suspected.push((d.name.clone(), a.name.clone()));
+        }
+    }
+    for (from, to) in &suspected {
         out.notes.push(Note {
             kind: "suspectedRename",
             table: name.to_string(),
             message: format!(
-                "Potential column rename detected: {name}.{} -> {name}.{}. Renames are not detected automatically: the old column is dropped and the new one added. To keep the data, add the new column, copy the values, and mark the old column `deprecated: true` first.",
-                live_dropped[0].name, added[0].name
+                "Potential column rename detected: {name}.{from} -> {name}.{to}. Without a rename, {from} is dropped with its values and {to} is added. To keep the values, declare it: `{to}: column.…({{ renamedFrom: \"{from}\" }})`, or pass --rename {name}.{from}={to}."
             ),
+            rename: Some(format!("{name}.{from}={to}")),
         });
     }
     for c in &dropped {
@@ -153,7 +166,10 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
             check: Some(checks::has_values(name, &c.name)),
             consented: c.deprecated,
             message: format!("Column {name}.{} is removed, with its values.", c.name),
-            suggestion: Some(format!("Mark {name}.{} as `deprecated: true` and push before removing it, or confirm the loss.", c.name)),
+            suggestion: Some(match suspected.iter().find(|(f, _)| *f == c.name) {
+                Some((f, t)) => format!("If it was renamed, pass --rename {name}.{f}={t} (or declare `renamedFrom: \"{f}\"`); else mark {name}.{f} as `deprecated: true` and push before removing it, or accept the loss."),
+                None => format!("Mark {name}.{} as `deprecated: true` and push before removing it, or accept the loss.", c.name),
+            }),
         });
     }
 
@@ -208,19 +224,32 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
     let mut lossy = false;
     for c in &added {
         let needs_value = (c.primary_key && c.kind != crate::schema::ColumnKind::Number && !c.has_default()) || (!c.optional && !c.has_default());
-        if needs_value {
+        if needs_value && hints.backfill(name, &c.name).is_some() {
+            let mut step = Step::safe("backfillColumn", name, Some(&c.name), format!("New required column {name}.{} is filled in existing rows with the backfill expression.", c.name));
+            step.safety = Safety::Lossless;
+            out.steps.push(step);
+        } else if needs_value {
             lossy = true;
             out.steps.push(lossy_step("addRequiredColumn", name, &c.name,
                 format!("New required column {name}.{} has no default value, so existing rows cannot be kept.", c.name),
-                "Make the column optional or give it a default; this is safe only when the table is empty."));
+                &format!("Fill existing rows with --backfill {name}.{}=<SQL expression>, or make the column optional or give it a default; this is safe only when the table is empty.", c.name)));
         }
     }
     for (o, n) in &updated {
+        // A new SQLite type: the rebuild's copy converts each value (column affinity); the
+        // data decides whether every value survives, asked again inside the transaction.
         if sql::sql_type(o.kind) != sql::sql_type(n.kind) {
-            lossy = true;
-            out.steps.push(lossy_step("changeType", name, &n.name,
-                format!("Column {name}.{} changes from {} to {}, which cannot be converted automatically.", n.name, o.kind.name(), n.kind.name()),
-                "Add a new column of the new type, copy the values, and deprecate the old column instead."));
+            let (from, to) = (o.kind.name(), n.kind.name());
+            match checks::unconvertible(name, &n.name, n.kind) {
+                Some(check) => out.steps.push(conflict_step("changeType", name, Some(&n.name), check,
+                    format!("Column {name}.{} changes from {from} to {to}; stored values that do not convert to {to} without loss would be changed.", n.name),
+                    "Fix or clear those values first, or add a new column of the new kind, copy what converts, and deprecate the old one.")),
+                None => {
+                    let mut step = Step::safe("changeType", name, Some(&n.name), format!("Column {name}.{} changes from {from} to {to}; every stored value converts.", n.name));
+                    step.safety = Safety::Lossless;
+                    out.steps.push(step);
+                }
+            }
         }
     }
     if lossy {
@@ -239,8 +268,15 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
         cols.push(crate::schema::HIDDEN_ID.to_string());
     }
     cols.extend(new.columns.iter().filter(|c| old.column(&c.name).is_some()).map(|c| c.name.clone()));
+    // Backfilled columns: their values come from the user's expression, evaluated per row.
+    let filled: Vec<(&str, &str)> = new
+        .columns
+        .iter()
+        .filter(|c| old.column(&c.name).is_none())
+        .filter_map(|c| hints.backfill(name, &c.name).map(|b| (c.name.as_str(), b.expr.as_str())))
+        .collect();
     out.body.push(sql::create_table(&tmp, new));
-    if cols.is_empty() {
+    if cols.is_empty() && filled.is_empty() {
         // Nothing to copy but the rows themselves: insert one row per old row, letting the
         // row id (hidden `_id` or an integer primary key) or NULL fill the first column.
         let first = if new.has_hidden_id() {
@@ -250,7 +286,13 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
         };
         out.body.push(format!("INSERT INTO {} ({}) SELECT NULL FROM {}", ident(&tmp), ident(&first), ident(name)));
     } else {
-        let list = sql::quote::ident_list(&cols);
+        let mut into: Vec<String> = cols.iter().map(|c| ident(c)).collect();
+        let mut select = into.clone();
+        for (c, expr) in &filled {
+            into.push(ident(c));
+            select.push(format!("({expr})"));
+        }
+        let (into, select) = (into.join(", "), select.join(", "));
         // A column becoming an integer primary key turns NULLs into fresh row ids; copy the
         // rows with values first so a fresh id never collides with a later explicit one.
         let order = new
@@ -258,7 +300,7 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
             .filter(|pk| pk.kind == crate::schema::ColumnKind::Number && old.column(&pk.name).is_some_and(|o| !o.primary_key))
             .map(|pk| format!(" ORDER BY {} IS NULL", ident(&pk.name)))
             .unwrap_or_default();
-        out.body.push(format!("INSERT INTO {} ({list}) SELECT {list} FROM {}{order}", ident(&tmp), ident(name)));
+        out.body.push(format!("INSERT INTO {} ({into}) SELECT {select} FROM {}{order}", ident(&tmp), ident(name)));
     }
     out.body.push(sql::drop_table(name));
     out.body.push(format!("ALTER TABLE {} RENAME TO {}", ident(&tmp), ident(name)));
@@ -267,7 +309,7 @@ pub fn plan_table(name: &str, old: &Table, new: &Table, old_schema: &Schema, new
     rebuild.safety = Safety::Lossless;
     out.steps.push(rebuild);
     if old.has_hidden_id() && !new.has_hidden_id() {
-        out.notes.push(Note { kind: "hiddenIdReset", table: name.to_string(), message: format!("{name} gets a primary key; the hidden _id values are not kept.") });
+        out.notes.push(Note { kind: "hiddenIdReset", table: name.to_string(), message: format!("{name} gets a primary key; the hidden _id values are not kept."), rename: None });
     }
 
     for n in &new.columns {

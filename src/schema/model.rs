@@ -84,6 +84,8 @@ pub struct Column {
     pub references: Option<ColumnRef>,
     pub multiline: Option<bool>,
     pub enum_values: Option<Vec<String>>,
+    /// `renamedFrom`: the column's previous name; a push renames it (keeping its values).
+    pub renamed_from: Option<String>,
 }
 
 impl Column {
@@ -101,6 +103,7 @@ impl Column {
             references: None,
             multiline: None,
             enum_values: None,
+            renamed_from: None,
         }
     }
 
@@ -156,6 +159,8 @@ pub struct Table {
     pub owner: Option<String>,
     /// Whether `indexes` was given; upstream places the key differently when it was not.
     pub indexes_given: bool,
+    /// `renamedFrom`: the table's previous name; a push renames it (keeping its rows).
+    pub renamed_from: Option<String>,
 }
 
 impl Table {
@@ -169,6 +174,7 @@ impl Table {
             deprecated: false,
             owner: None,
             indexes_given: false,
+            renamed_from: None,
         }
     }
 

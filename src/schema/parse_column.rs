@@ -177,6 +177,12 @@ pub fn parse_column(name: &str, value: &Json, path: &str, problems: &mut Problem
         Some(Json::Null) if kind != ColumnKind::Json => {}
         Some(d) => col.default = parse_default(d, kind, &join(&spath, "default"), problems),
     }
+    match schema.get("renamedFrom") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(s)) if !s.is_empty() && s != name => col.renamed_from = Some(s.clone()),
+        Some(Json::String(_)) => {}
+        Some(other) => problems.add(join(&spath, "renamedFrom"), format!("must be the column's previous name, got {}", other.type_name())),
+    }
     match schema.get("references") {
         None | Some(Json::Null) => {}
         Some(r) => {

@@ -192,6 +192,12 @@ pub fn parse_table(name: &str, def: &Json, path: &str, problems: &mut Problems, 
     if let Some(v) = def.get("foreignKeys") {
         table.foreign_keys = parse_foreign_keys(v, &join(path, "foreignKeys"), problems);
     }
+    match def.get("renamedFrom") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(s)) if !s.is_empty() && s != name => table.renamed_from = Some(s.clone()),
+        Some(Json::String(_)) => {}
+        Some(other) => problems.add(join(path, "renamedFrom"), format!("must be the table's previous name, got {}", other.type_name())),
+    }
     match def.get("deprecated") {
         None | Some(Json::Null) => {}
         Some(Json::Bool(b)) => table.deprecated = *b,

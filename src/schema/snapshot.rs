@@ -97,6 +97,11 @@ pub fn write_column(schema: &Schema, table: &str, column: &Column, out: &mut Str
             }
         }
     }
+    // Only when declared, so snapshots without renames keep upstream's exact shape.
+    if let Some(from) = &column.renamed_from {
+        key(out, "renamedFrom");
+        write_js_string(from, out);
+    }
     if let Some(r) = &column.references {
         if let Some(target) = schema.column(r) {
             if depth < MAX_REF_DEPTH {
@@ -174,6 +179,10 @@ pub fn write_table(schema: &Schema, table: &Table, out: &mut String) {
             out.push('}');
         }
         out.push(']');
+    }
+    if let Some(from) = &table.renamed_from {
+        key(out, "renamedFrom");
+        write_js_string(from, out);
     }
     push_bool(out, "deprecated", table.deprecated);
     if !table.indexes_given {

@@ -11,8 +11,10 @@ mod error;
 mod ops;
 mod proto;
 mod replica;
+mod schema_exec;
 mod stream;
 mod transport;
 
 pub use binding::{NativeRemote, NativeRemoteStream};
 pub use replica::NativeReplica;
+pub(crate) use schema_exec::RemoteExec;

@@ -146,6 +146,22 @@ pub async fn transaction_batch(stream: &Stream, stmts: Vec<Stmt>, begin: Option<
     collect(&mut result, has_begin as usize, n, "transaction")
 }
 
+/// Independent statements in one request, outside any transaction: each runs whatever the
+/// others did, and fails alone (the migration engine's reads).
+pub async fn independent_batch(stream: &Stream, stmts: Vec<Stmt>, close: bool) -> Result<Vec<Result<StmtResult, RemoteError>>, OpError> {
+    let n = stmts.len();
+    let steps = stmts.into_iter().map(|stmt| Step { condition: None, stmt }).collect();
+    let response = first(stream.pipeline(vec![Request::Batch { batch: Batch { steps } }], close).await?)?;
+    let mut result = batch_result(response)?;
+    check_len(&result, n)?;
+    Ok((0..n)
+        .map(|i| match result.step_errors[i].take() {
+            Some(e) => Err(RemoteError::server(e)),
+            None => result.step_results[i].take().ok_or_else(|| RemoteError::protocol("A batch step returned no result")),
+        })
+        .collect())
+}
+
 fn check_len(result: &BatchResult, total: usize) -> Result<(), RemoteError> {
     if result.step_results.len() != total || result.step_errors.len() != total {
         return Err(RemoteError::protocol(format!("The server answered a batch of {total} steps with a different number of results")));
