@@ -140,6 +140,7 @@ fn options(o: Option<PushOptions>) -> std::result::Result<push::PushOptions, Str
         apply: o.apply.unwrap_or(true),
         consent: Consent { accept: o.accept_data_loss.unwrap_or_default() },
         hints,
+        refuse_unknown_tables: true,
     })
 }
 

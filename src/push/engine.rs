@@ -22,6 +22,11 @@ pub struct PushOptions {
     pub consent: Consent,
     /// Renames and backfills given on the command line (declared renames come with the schema).
     pub hints: Hints,
+    /// Without a stored snapshot, refuse configured tables that already exist instead of
+    /// adopting them by name. `push` does: a table made by other means may differ from the
+    /// config in ways names do not show (types, keys), and upstream refused too. The dev and
+    /// `ASTRO_DATABASE_FILE` lifecycle adopts, for files upstream's dev reset left.
+    pub refuse_unknown_tables: bool,
 }
 
 /// The outcome of a push that did not fail.
@@ -87,6 +92,13 @@ pub async fn push<E: Executor>(exec: &mut E, new: &Schema, new_json: &str, optio
     let mut adopted = Vec::new();
     let mut old = match &stored {
         Some(text) => load_snapshot(text, false).map_err(|p| PushError::BadSnapshot(p.to_string()))?,
+        None if options.refuse_unknown_tables => {
+            let existing: Vec<String> = new.tables.iter().filter(|t| live.table(&t.name).is_some()).map(|t| t.name.clone()).collect();
+            if !existing.is_empty() && !options.reset {
+                return Err(PushError::NoSnapshot(existing));
+            }
+            Schema::default()
+        }
         None => {
             let a = adopt(&live, new);
             adopted = a.tables.iter().map(|t| t.name.clone()).collect();

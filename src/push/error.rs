@@ -18,6 +18,9 @@ pub enum PushError {
     /// A flag (`--rename`, `--backfill`, `--accept-data-loss`) names something the schemas do not
     /// have, or renames conflict; the message names the flag.
     BadOption(String),
+    /// Configured tables exist but no stored snapshot describes them (see
+    /// `PushOptions::refuse_unknown_tables`). Nothing was changed.
+    NoSnapshot(Vec<String>),
 }
 
 impl PushError {
@@ -29,6 +32,7 @@ impl PushError {
             PushError::DataChanged(_) => "ASTRO_DB_DATA_CHANGED".into(),
             PushError::ForeignKeys(_) => "ASTRO_DB_DATA_LOSS".into(),
             PushError::BadOption(_) => "ASTRO_DB_INVALID_OPTION".into(),
+            PushError::NoSnapshot(_) => "ASTRO_DB_NO_SNAPSHOT".into(),
         }
     }
 }
@@ -51,6 +55,11 @@ impl fmt::Display for PushError {
                 tables.join(", ")
             ),
             PushError::BadOption(m) => write!(f, "{m}"),
+            PushError::NoSnapshot(tables) => write!(
+                f,
+                "the database has tables ({}) but no schema snapshot that describes them: push to an empty database, or replace its tables with `astro-db push --force-reset`. Nothing was changed.",
+                tables.join(", ")
+            ),
         }
     }
 }
