@@ -1,6 +1,7 @@
 // A throwaway Astro project for the CLI tests: db/config.ts + astro.config.mjs in a folder of
 // a workspace in the OS temp directory where our packed tarball is installed as a user would
 // install it (nothing resolves from this repository), and a runner for its `astro-db` bin.
+import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,10 +13,27 @@ export const ws = await install(PLAIN);
 /** The installed package's `astro-db` bin. */
 export const bin = ws.dbBin;
 
+/** A db/config.ts from full `defineTable` option sources, e.g. `{ renamedFrom: "Post", columns: {…} }`. */
+export function tablesSource(tables) {
+  const defs = Object.entries(tables).map(([name, body]) => `const ${name} = defineTable(${body});`);
+  return `import { defineDb, defineTable, column } from 'astro:db';\n${defs.join("\n")}\nexport default defineDb({ tables: { ${Object.keys(tables).join(", ")} } });\n`;
+}
+
 /** `columns` source for `defineTable`, e.g. `{ id: column.number({ primaryKey: true }) }`. */
 export function configSource(tables) {
-  const defs = Object.entries(tables).map(([name, cols]) => `const ${name} = defineTable({ columns: ${cols} });`);
-  return `import { defineDb, defineTable, column } from 'astro:db';\n${defs.join("\n")}\nexport default defineDb({ tables: { ${Object.keys(tables).join(", ")} } });\n`;
+  return tablesSource(Object.fromEntries(Object.entries(tables).map(([name, cols]) => [name, `{ columns: ${cols} }`])));
+}
+
+/** Reads a project's remote database through the bin (`shell --remote --json`), asserting each command succeeds. */
+export function remoteProbe(p, env) {
+  const ok = (r) => assert.equal(r.code, 0, r.all);
+  const rows = async (sql) => {
+    const r = await p.run(["shell", "--remote", "--json", "--query", sql], env);
+    ok(r);
+    return JSON.parse(r.stdout);
+  };
+  const snapshots = async () => (await rows("SELECT count(*) AS n FROM _astro_db_snapshot"))[0].n;
+  return { ok, rows, snapshots };
 }
 
 export function project(t, tables) {

@@ -4,7 +4,7 @@
 // lossy change → the deprecate-then-remove rename flow → force reset.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { authServer, project } from "./cli.project.mjs";
+import { authServer, project, remoteProbe } from "./cli.project.mjs";
 
 let server;
 let token;
@@ -31,13 +31,7 @@ const RENAME1 = {
 const RENAME2 = { ...V2, User: `{ id: ${id}, fullName: column.text({ optional: true }), email: column.text({ optional: true }) }` };
 
 async function flow(t, p, env, where) {
-  const ok = (r) => assert.equal(r.code, 0, r.all);
-  const rows = async (sql) => {
-    const r = await p.run(["shell", "--remote", "--json", "--query", sql], env);
-    ok(r);
-    return JSON.parse(r.stdout);
-  };
-  const snapshots = async () => (await rows("SELECT count(*) AS n FROM _astro_db_snapshot"))[0].n;
+  const { ok, rows, snapshots } = remoteProbe(p, env);
 
   // Empty database: verify says NO_MATCH (exit 0; 1 with --strict), push creates the table.
   let r = await p.run(["verify"], env);

@@ -4,7 +4,7 @@
 // flags through Astro 6's `cli({ flags })`, where repeated flags arrive as arrays.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { authServer, callCli, hasScript, onTerminal, project } from "./cli.project.mjs";
+import { authServer, callCli, hasScript, onTerminal, project, remoteProbe, tablesSource } from "./cli.project.mjs";
 
 let auth;
 before(async () => {
@@ -14,21 +14,10 @@ after(() => auth?.close());
 
 const id = "column.number({ primaryKey: true })";
 
-/** A db/config.ts with full `defineTable` options (`renamedFrom` on tables). */
-function config(tables) {
-  const defs = Object.entries(tables).map(([name, body]) => `const ${name} = defineTable(${body});`);
-  return `import { defineDb, defineTable, column } from 'astro:db';\n${defs.join("\n")}\nexport default defineDb({ tables: { ${Object.keys(tables).join(", ")} } });\n`;
-}
 
 async function flow(p, env) {
-  const ok = (r) => assert.equal(r.code, 0, r.all);
-  const rows = async (sql) => {
-    const r = await p.run(["shell", "--remote", "--json", "--query", sql], env);
-    ok(r);
-    return JSON.parse(r.stdout);
-  };
-  const snapshots = async () => (await rows("SELECT count(*) AS n FROM _astro_db_snapshot"))[0].n;
-  const setConfig = (tables) => p.write("db/config.ts", config(tables));
+  const { ok, rows, snapshots } = remoteProbe(p, env);
+  const setConfig = (tables) => p.write("db/config.ts", tablesSource(tables));
 
   setConfig({ Comment: `{ columns: { id: ${id}, body: column.text() } }` });
   ok(await p.run(["push"], env));
