@@ -84,6 +84,21 @@ fn lossy_step(kind: &'static str, table: &str, column: &str, message: String, su
     }
 }
 
+/// A step that loses the values of one column when `check` finds a row.
+fn column_loss_step(kind: &'static str, table: &str, column: &str, check: String, consented: bool, message: String, suggestion: String) -> Step {
+    Step {
+        kind,
+        table: table.to_string(),
+        column: Some(column.to_string()),
+        safety: Safety::Lossy,
+        loses: Loss::Column,
+        check: Some(check),
+        consented,
+        message,
+        suggestion: Some(suggestion),
+    }
+}
+
 fn conflict_step(kind: &'static str, table: &str, column: Option<&str>, check: String, message: String, suggestion: &str) -> Step {
     Step {
         kind,
@@ -122,17 +137,9 @@ pub fn plan_table_with(name: &str, old: &Table, new: &Table, old_schema: &Schema
         if o.kind != n.kind && sql::sql_type(o.kind) == sql::sql_type(n.kind) && !reinterpretation_is_safe(o, n) {
             // Lossy, not a conflict: SQLite would apply it; the values would be misread.
             if let Some(check) = checks::invalid_values(name, &n.name, n.kind) {
-                out.steps.push(Step {
-                    kind: "changeType",
-                    table: name.to_string(),
-                    column: Some(n.name.clone()),
-                    safety: Safety::Lossy,
-                    loses: Loss::Column,
-                    check: Some(check),
-                    consented: false,
-                    message: format!("Column {name}.{} changes from {} to {}; stored values that are not valid {} values would change meaning.", n.name, o.kind.name(), n.kind.name(), n.kind.name()),
-                    suggestion: Some("Fix or clear those values first, or add a new column of the new kind and deprecate the old one.".to_string()),
-                });
+                out.steps.push(column_loss_step("changeType", name, &n.name, check, false,
+                    format!("Column {name}.{} changes from {} to {}; stored values that are not valid {} values would change meaning.", n.name, o.kind.name(), n.kind.name(), n.kind.name()),
+                    "Fix or clear those values first, or add a new column of the new kind and deprecate the old one.".to_string()));
             }
         }
     }
@@ -157,20 +164,12 @@ pub fn plan_table_with(name: &str, old: &Table, new: &Table, old_schema: &Schema
         });
     }
     for c in &dropped {
-        out.steps.push(Step {
-            kind: "dropColumn",
-            table: name.to_string(),
-            column: Some(c.name.clone()),
-            safety: Safety::Lossy,
-            loses: Loss::Column,
-            check: Some(checks::has_values(name, &c.name)),
-            consented: c.deprecated,
-            message: format!("Column {name}.{} is removed, with its values.", c.name),
-            suggestion: Some(match suspected.iter().find(|(f, _)| *f == c.name) {
-                Some((f, t)) => format!("If it was renamed, pass --rename {name}.{f}={t} (or declare `renamedFrom: \"{f}\"`); else mark {name}.{f} as `deprecated: true` and push before removing it, or accept the loss."),
-                None => format!("Mark {name}.{} as `deprecated: true` and push before removing it, or accept the loss.", c.name),
-            }),
-        });
+        let suggestion = match suspected.iter().find(|(f, _)| *f == c.name) {
+            Some((f, t)) => format!("If it was renamed, pass --rename {name}.{f}={t} (or declare `renamedFrom: \"{f}\"`); else mark {name}.{f} as `deprecated: true` and push before removing it, or accept the loss."),
+            None => format!("Mark {name}.{} as `deprecated: true` and push before removing it, or accept the loss.", c.name),
+        };
+        out.steps.push(column_loss_step("dropColumn", name, &c.name, checks::has_values(name, &c.name), c.deprecated,
+            format!("Column {name}.{} is removed, with its values.", c.name), suggestion));
     }
 
     // Index diff by name; `unique: false` and an absent `unique` mean the same SQL.
