@@ -251,6 +251,83 @@ test("/v3/cursor streams entries as they are produced instead of building the re
   assert.match(text, /query timeout/);
 });
 
+/** A raw Hrana 3 WebSocket session: `request(body)` resolves with the response (or error). */
+async function hrana(t, server) {
+  const ws = new WebSocket(server.url.replace(/^http/, "ws"), ["hrana3"]);
+  t.after(() => ws.close());
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error("WebSocket failed"));
+  });
+  const waiting = new Map();
+  let next = 1;
+  let hello;
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.type === "hello_ok" || msg.type === "hello_error") return hello(msg);
+    const done = waiting.get(msg.request_id);
+    waiting.delete(msg.request_id);
+    done(msg.type === "response_ok" ? msg.response : { error: msg.error });
+  };
+  await new Promise((resolve) => {
+    hello = resolve;
+    ws.send(JSON.stringify({ type: "hello", jwt: null }));
+  });
+  return (request) =>
+    new Promise((resolve) => {
+      const request_id = next++;
+      waiting.set(request_id, resolve);
+      ws.send(JSON.stringify({ type: "request", request_id, request }));
+    });
+}
+
+test("a WebSocket cursor streams its batch instead of running it whole first, and closes early", async (t) => {
+  const server = await start(t, "ws-cursor", { queryTimeoutMs: 1_500 });
+  const request = await hrana(t, server);
+  await request({ type: "open_stream", stream_id: 1 });
+  // About 4 MB of rows, then a step that runs until the query timeout.
+  const big = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT x, hex(randomblob(1000)) FROM c";
+  const t0 = performance.now();
+  await request({ type: "open_cursor", stream_id: 1, cursor_id: 1, batch: { steps: [{ stmt: { sql: big } }, { stmt: { sql: RUNAWAY } }] } });
+  const first = await request({ type: "fetch_cursor", cursor_id: 1, max_count: 10 });
+  const firstMs = performance.now() - t0;
+  assert.ok(firstMs < 1_000, `the first entries came after ${firstMs} ms`);
+  assert.equal(first.entries[0].type, "step_begin");
+  assert.equal(first.done, false);
+  const entries = [...first.entries];
+  for (let done = false; !done; ) {
+    const r = await request({ type: "fetch_cursor", cursor_id: 1, max_count: 500 });
+    entries.push(...r.entries);
+    done = r.done;
+  }
+  assert.ok(performance.now() - t0 >= 1_400, "the runaway step ended before its timeout");
+  assert.equal(entries.filter((e) => e.type === "row").length, 2_000);
+  assert.match(entries.at(-1).error.message, /query timeout/);
+  await request({ type: "close_cursor", cursor_id: 1 });
+
+  // Inside a transaction: a cursor closed while its read runs stops it at once, and the
+  // stream (with its transaction) goes on.
+  await request({ type: "execute", stream_id: 1, stmt: { sql: "BEGIN" } });
+  await request({ type: "execute", stream_id: 1, stmt: { sql: "CREATE TABLE kept (x)" } });
+  await request({ type: "open_cursor", stream_id: 1, cursor_id: 2, batch: { steps: [{ stmt: { sql: RUNAWAY } }] } });
+  const busy = await request({ type: "execute", stream_id: 1, stmt: { sql: "SELECT 1" } });
+  assert.equal(busy.error?.code, "STREAM_BUSY");
+  const closing = performance.now();
+  await request({ type: "close_cursor", cursor_id: 2 });
+  assert.ok(performance.now() - closing < 500, "closing the cursor waited for its query");
+  const inTxn = await request({ type: "execute", stream_id: 1, stmt: { sql: "SELECT count(*) FROM kept" } });
+  assert.equal(inTxn.result.rows[0][0].value, "0");
+  assert.equal((await request({ type: "get_autocommit", stream_id: 1 })).is_autocommit, false);
+  await request({ type: "execute", stream_id: 1, stmt: { sql: "COMMIT" } });
+  const c = client(t, server.url);
+  assert.equal((await c.execute("SELECT count(*) AS n FROM kept")).rows[0].n, 0);
+  // A well-behaved client's batches (cursors over WebSocket) still work.
+  const ws = client(t, server.url.replace(/^http/, "ws"));
+  const [a, b] = await ws.batch(["INSERT INTO kept VALUES (1)", "SELECT x FROM kept"], "write");
+  assert.equal(a.rowsAffected, 1);
+  assert.equal(b.rows[0].x, 1);
+});
+
 test("open streams, WebSocket connections, hello, headers and transactions are bounded", async (t) => {
   const server = await start(t, "bounds");
   const c = client(t, server.url);

@@ -76,6 +76,9 @@ pub fn check<'a>(db: &mut Db, batch: &'a Batch, sqls: &'a Sqls) -> Result<Vec<&'
 pub fn run_checked(db: &mut Db, batch: &Batch, texts: Vec<&str>, sink: &mut dyn BatchSink) -> Result<(), ServeError> {
     let mut outcomes: Vec<Option<bool>> = Vec::with_capacity(texts.len());
     for (i, (step, sql)) in batch.steps.iter().zip(texts).enumerate() {
+        if sink.stopped() {
+            break;
+        }
         let enabled = step.condition.as_ref().is_none_or(|c| eval(c, &outcomes, db.is_autocommit()));
         if !enabled {
             sink.step_skipped(i);
@@ -96,6 +99,16 @@ pub fn run_checked(db: &mut Db, batch: &Batch, texts: Vec<&str>, sink: &mut dyn 
         }
     }
     Ok(())
+}
+
+/// A failure that ends a cursor after its entries began, as its last entry.
+pub fn cursor_error(e: ServeError) -> CursorEntry {
+    let error = match e {
+        ServeError::Stmt(error) => error,
+        ServeError::Forbidden(message) => Error { message, code: "FORBIDDEN".into() },
+        other => Error { message: format!("{other:?}"), code: "SERVER_ERROR".into() },
+    };
+    CursorEntry::Error { error }
 }
 
 /// Collects one statement's result set.

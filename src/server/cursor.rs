@@ -74,11 +74,7 @@ pub async fn handle_cursor(shared: Arc<Shared>, body: &[u8], ctx: Ctx) -> Result
                 false
             }
             Err(e) => {
-                let error = match e {
-                    ServeError::Forbidden(message) => Error { message, code: "FORBIDDEN".into() },
-                    other => Error { message: format!("{other:?}"), code: "SERVER_ERROR".into() },
-                };
-                sink.entry(&CursorEntry::Error { error });
+                sink.entry(&batch::cursor_error(e));
                 true
             }
         };

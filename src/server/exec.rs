@@ -31,6 +31,10 @@ pub type Sqls = HashMap<i32, String>;
 pub trait RowSink {
     fn begin(&mut self, cols: Vec<Col>);
     fn row(&mut self, row: Vec<Value>);
+    /// Whether the reader went away: the statement stops at the next row.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// What a finished statement reports.
@@ -130,14 +134,10 @@ impl Db {
         self.sent = 0;
     }
 
-    /// Counts `bytes` already held for this request (WebSocket cursors not yet fetched).
-    pub fn charge(&mut self, bytes: u64) {
-        self.sent = self.sent.saturating_add(bytes);
-    }
-
-    /// Result bytes counted for this request so far.
-    pub fn charged(&self) -> u64 {
-        self.sent
+    /// The flag that stops this connection's running read from another thread (see
+    /// [`Policy::cancel_flag`](crate::sqlite::Policy::cancel_flag)).
+    pub fn cancel_flag(&self) -> Option<Arc<std::sync::atomic::AtomicBool>> {
+        self.conn.policy().map(|p| p.cancel_flag())
     }
 
     /// Whether its transaction is older than the server allows.
@@ -314,6 +314,28 @@ impl Db {
             return Err(e);
         }
         let s = &mut cached.stmt;
+        let cancellable = s.is_readonly();
+        if let Some(p) = self.conn.policy() {
+            p.set_cancellable(cancellable);
+        }
+        let out = self.step_all(s, sink);
+        if let Some(p) = self.conn.policy() {
+            p.set_cancellable(false);
+        }
+        self.conn.release(cached);
+        let (rows_read, readonly) = out?;
+        let kind = kind_of(sql);
+        // sqlite3_changes() keeps the last write's count across SELECTs; sqld reports 0 then,
+        // and a rowid only for INSERTs.
+        let affected_row_count = if kind.iud && !readonly { self.conn.changes().max(0) as u64 } else { 0 };
+        let last_insert_rowid = kind.insert.then(|| self.conn.last_insert_rowid());
+        let query_duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+        Ok(StepEnd { affected_row_count, last_insert_rowid, rows_read, wrote: !readonly, query_duration_ms })
+    }
+
+    /// Steps a bound statement to its end, feeding `sink`; returns the rows read and whether
+    /// the statement only reads.
+    fn step_all(&mut self, s: &mut Statement, sink: &mut dyn RowSink) -> Result<(u64, bool), ServeError> {
         let n = s.column_count();
         sink.begin((0..n).map(|i| col(s, i)).collect());
         let mut rows_read = 0u64;
@@ -327,27 +349,17 @@ impl Db {
                     size += bytes;
                     self.sent += bytes;
                     if let Some(e) = self.over_budget(size) {
-                        self.conn.release(cached);
                         return Err(e);
                     }
                     sink.row(row);
+                    if sink.stopped() {
+                        return Err(ServeError::stmt("CURSOR_CLOSED", "The cursor was closed before the statement ended"));
+                    }
                 }
-                Ok(false) => break,
-                Err(e) => {
-                    self.conn.release(cached);
-                    return Err(self.error(e, false));
-                }
+                Ok(false) => return Ok((rows_read, s.is_readonly())),
+                Err(e) => return Err(self.error(e, false)),
             }
         }
-        let kind = kind_of(sql);
-        let readonly = s.is_readonly();
-        self.conn.release(cached);
-        // sqlite3_changes() keeps the last write's count across SELECTs; sqld reports 0 then,
-        // and a rowid only for INSERTs.
-        let affected_row_count = if kind.iud && !readonly { self.conn.changes().max(0) as u64 } else { 0 };
-        let last_insert_rowid = kind.insert.then(|| self.conn.last_insert_rowid());
-        let query_duration_ms = start.elapsed().as_secs_f64() * 1000.0;
-        Ok(StepEnd { affected_row_count, last_insert_rowid, rows_read, wrote: !readonly, query_duration_ms })
     }
 
     /// sqld's limits on what one statement and one request may return.

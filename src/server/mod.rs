@@ -28,6 +28,7 @@ mod quick;
 mod streams;
 mod sync;
 mod ws;
+mod ws_cursor;
 mod ws_session;
 
 use std::net::SocketAddr;

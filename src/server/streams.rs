@@ -47,6 +47,10 @@ impl Pool {
         Self { path, idle: Mutex::new(Vec::new()), gate, limits, quick: Arc::default() }
     }
 
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     pub fn get(&self) -> Result<Db, ServeError> {
         if let Some(mut db) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
             db.reset_budget();

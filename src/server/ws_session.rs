@@ -1,12 +1,13 @@
 //! One WebSocket connection's Hrana state: streams, stored SQL, cursors.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::auth::Access;
-use super::batch::{self, CursorCollector};
+use super::batch;
+use super::ws_cursor::Cursor;
 use super::error::ServeError;
 use super::exec::{Db, Sqls};
 use super::pipeline::{self, Ctx};
@@ -73,21 +74,18 @@ pub struct Session {
     pub access: Option<Access>,
     streams: HashMap<i32, Option<Db>>,
     sqls: Sqls,
-    /// Entries not fetched yet, and the result bytes they stand for.
-    cursors: HashMap<i32, (VecDeque<CursorEntry>, u64)>,
-    /// Result bytes held by all cursors: they count against one request's total, so a
-    /// connection cannot buffer more than that by opening cursors it never reads.
-    cursor_bytes: u64,
+    cursors: HashMap<i32, Cursor>,
 }
 
 /// Streams per connection: a client opens one or two; this only bounds a misbehaving one.
 const MAX_STREAMS: usize = 128;
-/// Cursors open at once per connection (`@libsql/client` keeps one).
-const MAX_CURSORS: usize = 16;
+/// Cursors open at once per connection (`@libsql/client` keeps one); each runs on a thread
+/// and holds a few chunks of results.
+const MAX_CURSORS: usize = 4;
 
 impl Session {
     pub fn new(shared: Arc<Shared>, version: u8) -> Self {
-        Self { shared, version, access: None, streams: HashMap::new(), sqls: Sqls::new(), cursors: HashMap::new(), cursor_bytes: 0 }
+        Self { shared, version, access: None, streams: HashMap::new(), sqls: Sqls::new(), cursors: HashMap::new() }
     }
 
     fn ctx(&self) -> Ctx {
@@ -95,8 +93,10 @@ impl Session {
     }
 
     /// The stream's connection for one request: the token's rights, a fresh response budget.
+    /// A cursor's batch still running on it keeps it (clients wait for their cursor to close).
     fn db(&mut self, stream_id: i32) -> Result<&mut Db, ServeError> {
         let can_write = self.ctx().can_write;
+        self.reclaim(stream_id)?;
         let slot = self.streams.get_mut(&stream_id).ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))?;
         if slot.is_none() {
             *slot = Some(self.shared.pool.get()?);
@@ -105,6 +105,26 @@ impl Session {
         db.set_can_write(can_write);
         db.reset_budget();
         Ok(db)
+    }
+
+    /// Takes back the connection of a cursor on `stream_id` whose batch ended; fails while one runs.
+    fn reclaim(&mut self, stream_id: i32) -> Result<(), ServeError> {
+        let Self { cursors, streams, shared, .. } = self;
+        for (id, c) in cursors.iter_mut().filter(|(_, c)| c.stream_id == stream_id) {
+            if c.busy(&mut |db| give_back(streams, shared, stream_id, db)) {
+                return Err(ServeError::stmt("STREAM_BUSY", format!("Stream {stream_id} is running cursor {id}: close the cursor first")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes a cursor: its batch stops and its connection goes back to its stream.
+    fn close_cursor(&mut self, cursor_id: i32) {
+        if let Some(c) = self.cursors.remove(&cursor_id) {
+            let stream_id = c.stream_id;
+            let Self { streams, shared, .. } = self;
+            c.close(&mut |db| give_back(streams, shared, stream_id, db));
+        }
     }
 
     /// Rolls back transactions open longer than the server allows (called while the
@@ -138,10 +158,14 @@ impl Session {
             | Request::CloseStream { .. }
             | Request::StoreSql { .. }
             | Request::CloseSql { .. }
-            | Request::GetAutocommit { .. }
+            | Request::GetAutocommit { .. } => Ok(self.handle(req)),
+            // Cursor requests may wait for the cursor's batch.
+            Request::Batch { .. }
+            | Request::Sequence { .. }
+            | Request::Describe { .. }
+            | Request::OpenCursor { .. }
             | Request::CloseCursor { .. }
-            | Request::FetchCursor { .. } => Ok(self.handle(req)),
-            Request::Batch { .. } | Request::Sequence { .. } | Request::Describe { .. } | Request::OpenCursor { .. } => Err(req),
+            | Request::FetchCursor { .. } => Err(req),
         }
     }
 
@@ -160,6 +184,10 @@ impl Session {
                 Response::OpenStream {}
             }
             Request::CloseStream { stream_id } => {
+                let open: Vec<i32> = self.cursors.iter().filter(|(_, c)| c.stream_id == stream_id).map(|(id, _)| *id).collect();
+                for cursor_id in open {
+                    self.close_cursor(cursor_id);
+                }
                 if let Some(Some(db)) = self.streams.remove(&stream_id) {
                     self.shared.pool.put(db);
                 }
@@ -208,45 +236,45 @@ impl Session {
                 if self.cursors.contains_key(&cursor_id) {
                     return Err(ServeError::protocol(format!("Cursor {cursor_id} already exists")));
                 }
-                // `@libsql/client` reads `step_end.last_insert_rowid` as a string here.
-                let mut c = CursorCollector::new(true);
-                let sqls = std::mem::take(&mut self.sqls);
                 if self.cursors.len() >= MAX_CURSORS {
                     return Err(ServeError::protocol(format!("Too many open cursors on one connection (at most {MAX_CURSORS})")));
                 }
-                let held = self.cursor_bytes;
-                let r = self.db(stream_id).and_then(|db| {
-                    db.charge(held);
-                    let r = batch::run(db, &batch, &sqls, &mut c);
-                    Ok((r, db.charged().saturating_sub(held)))
-                });
+                let sqls = std::mem::take(&mut self.sqls);
+                let checked = self.db(stream_id).map(|db| batch::check(db, &batch, &sqls).map(|t| t.into_iter().map(str::to_owned).collect::<Vec<_>>()));
                 self.sqls = sqls;
-                let (r, bytes) = r?;
-                self.cursor_bytes += bytes;
-                match r {
-                    Ok(()) => {}
-                    Err(ServeError::Stmt(error)) => c.entries.push(CursorEntry::Error { error }),
+                match checked? {
+                    Ok(texts) => {
+                        let db = self.streams.get_mut(&stream_id).and_then(Option::take).ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))?;
+                        let patience = self.shared.pool.limits().txn_timeout;
+                        self.cursors.insert(cursor_id, Cursor::open(stream_id, db, batch, texts, patience, self.shared.clone())?);
+                    }
+                    // A statement that does not compile: the cursor's only entry.
+                    Err(ServeError::Stmt(error)) => {
+                        self.cursors.insert(cursor_id, Cursor::failed(stream_id, CursorEntry::Error { error }));
+                    }
                     Err(e) => return Err(e),
                 }
-                self.cursors.insert(cursor_id, (c.entries.into(), bytes));
                 Response::OpenCursor {}
             }
             Request::CloseCursor { cursor_id } => {
-                if let Some((_, bytes)) = self.cursors.remove(&cursor_id) {
-                    self.cursor_bytes = self.cursor_bytes.saturating_sub(bytes);
-                }
+                self.close_cursor(cursor_id);
                 Response::CloseCursor {}
             }
             Request::FetchCursor { cursor_id, max_count } => {
-                let (q, bytes) = self.cursors.get_mut(&cursor_id).ok_or_else(|| ServeError::protocol(format!("Cursor {cursor_id} not found")))?;
-                let n = (max_count as usize).min(q.len());
-                let entries: Vec<CursorEntry> = q.drain(..n).collect();
-                let done = q.is_empty();
-                if done {
-                    self.cursor_bytes = self.cursor_bytes.saturating_sub(std::mem::take(bytes));
-                }
+                let c = self.cursors.get_mut(&cursor_id).ok_or_else(|| ServeError::protocol(format!("Cursor {cursor_id} not found")))?;
+                let stream_id = c.stream_id;
+                let Self { streams, shared, .. } = self;
+                let (entries, done) = c.fetch(max_count as usize, &mut |db| give_back(streams, shared, stream_id, db));
                 Response::FetchCursor { entries, done }
             }
         })
+    }
+}
+
+/// Puts a cursor's connection back on its stream, or in the pool if the stream was closed.
+fn give_back(streams: &mut HashMap<i32, Option<Db>>, shared: &Shared, stream_id: i32, db: Db) {
+    match streams.get_mut(&stream_id) {
+        Some(slot @ None) => *slot = Some(db),
+        _ => shared.pool.put(db),
     }
 }

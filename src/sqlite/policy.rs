@@ -9,7 +9,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use libsql::ffi;
@@ -68,6 +68,12 @@ pub struct Policy {
     /// Nanoseconds after [`epoch`] at which statements are interrupted; 0 = none.
     deadline: AtomicU64,
     timed_out: AtomicBool,
+    /// Set from another thread to stop the running statement (a WebSocket cursor its client
+    /// closed); honoured only while [`Policy::set_cancellable`] allows it.
+    cancel: Arc<AtomicBool>,
+    /// Whether the running statement may be cut short: only reads, because interrupting a
+    /// write inside a transaction rolls back the whole transaction.
+    cancellable: AtomicBool,
 }
 
 fn epoch() -> Instant {
@@ -110,6 +116,15 @@ impl Policy {
         if limit.is_some() {
             self.timed_out.store(false, Ordering::Relaxed);
         }
+    }
+
+    /// The flag that, once set, interrupts the running statement if it is cancellable.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.cancel)
+    }
+
+    pub fn set_cancellable(&self, cancellable: bool) {
+        self.cancellable.store(cancellable, Ordering::Relaxed);
     }
 
     /// Whether the last interrupt came from the deadline (forgotten once read).
@@ -163,6 +178,9 @@ impl Policy {
     }
 
     fn progress(&self) -> c_int {
+        if self.cancellable.load(Ordering::Relaxed) && self.cancel.load(Ordering::Relaxed) {
+            return 1;
+        }
         let at = self.deadline.load(Ordering::Relaxed);
         if at != 0 && since_epoch(Instant::now()) >= at {
             self.timed_out.store(true, Ordering::Relaxed);
