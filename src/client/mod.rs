@@ -5,6 +5,7 @@ mod connection;
 mod error;
 mod fast;
 mod file_options;
+mod file_turn;
 mod local;
 mod raw;
 mod remote;
