@@ -16,15 +16,15 @@ const sqlite = (db, sql, input) => {
 const json = (db, sql) => JSON.parse(sqlite(db, sql) || "[]");
 
 /** Schema objects, and every table's rows as a sorted list of exact values. */
-function content(db) {
+function content(db, real = "%!.17g") {
   const schema = json(db, "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name");
   const data = {};
   for (const { name } of schema.filter((o) => o.type === "table")) {
     const cols = json(db, `SELECT name FROM pragma_table_info('${name.replaceAll("'", "''")}')`).map((c) => c.name);
     const exact = cols.map((c) => {
       const q = `"${c.replaceAll('"', '""')}"`;
-      // %.17g: a real's every bit; quote() for the rest (blobs in hex, text quoted).
-      return `CASE typeof(${q}) WHEN 'real' THEN printf('%.17g', ${q}) ELSE typeof(${q}) || ':' || quote(${q}) END`;
+      // %!.17g: a real's every bit; quote() for the rest (blobs in hex, text quoted).
+      return `CASE typeof(${q}) WHEN 'real' THEN printf('${real}', ${q}) ELSE typeof(${q}) || ':' || quote(${q}) END`;
     });
     const rows = json(db, `SELECT ${exact.join(" || '|' || ")} AS v FROM "${name.replaceAll('"', '""')}"`);
     data[name] = rows.map((r) => r.v).sort();
@@ -89,11 +89,18 @@ test("round trips judged by sqlite3: our dump read by sqlite3, sqlite3's .dump r
   assert.equal(r.code, 0, r.all);
   assert.equal(r.stdout, readFileSync(join(p.dir, "ours.sql"), "utf8"));
 
-  writeFileSync(join(p.dir, "theirs.sql"), sqlite(source, ".dump", ""));
+  const theirs = spawnSync("sqlite3", [source, ".dump"], { encoding: "utf8", maxBuffer: 1 << 28 });
+  assert.equal(theirs.status, 0, theirs.stderr);
+  assert.match(theirs.stdout, /INSERT INTO Big VALUES\(10000,/);
+  writeFileSync(join(p.dir, "theirs.sql"), theirs.stdout);
   const intoUs = join(p.dir, "into-us.db");
   r = await p.run(["load", "theirs.sql"], { ASTRO_DATABASE_FILE: intoUs });
   assert.equal(r.code, 0, r.all);
-  assert.deepEqual(content(intoUs), content(source));
+  // sqlite3 3.40 prints reals with digits tuned to its own inexact parser (-2.5e-300 as
+  // -2.49999999999999998e-300); libSQL's newer, correctly rounding parser reads some of those
+  // one bit off. Our own dumps avoid that (exact integer products): this direction compares
+  // reals to 15 significant digits, and exactly everything else.
+  assert.deepEqual(content(intoUs, "%!.15g"), content(source, "%!.15g"));
 
   // A database with tables is refused, naming them; --replace swaps everything in one transaction.
   r = await p.run(["load", "ours.sql"], { ASTRO_DATABASE_FILE: intoUs });
@@ -101,6 +108,7 @@ test("round trips judged by sqlite3: our dump read by sqlite3, sqlite3's .dump r
   assert.match(r.stderr, /already has tables \(.*Comment.*\).*--replace/s);
   r = await p.run(["load", "ours.sql", "--replace"], { ASTRO_DATABASE_FILE: intoUs });
   assert.equal(r.code, 0, r.all);
+  // Our dump through our load: every bit.
   assert.deepEqual(content(intoUs), content(source));
 
   // A statement that fails halfway: nothing of the file stays, and the error names the line.
@@ -117,7 +125,7 @@ test("round trips judged by sqlite3: our dump read by sqlite3, sqlite3's .dump r
   assert.doesNotMatch(r.stdout, /CREATE|Comment/);
   assert.match(r.stdout, /INSERT INTO "select" VALUES\('where',9007199254740993,X'00ff10'\);/);
   r = await p.run(["dump", "--schema-only"], env);
-  assert.doesNotMatch(r.stdout, /INSERT/);
+  assert.doesNotMatch(r.stdout, /INSERT INTO/);
   assert.match(r.stdout, /CREATE TRIGGER "touch"/);
   r = await p.run(["dump", "--tables", "Nope"], env);
   assert.equal(r.code, 1);

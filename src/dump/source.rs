@@ -1,7 +1,7 @@
 //! Where a dump reads from: a local file (rows streamed straight from SQLite's buffers) or a
 //! libSQL server (pages of rows inside one read transaction, so the dump is one snapshot).
 
-use super::literal::{ident, Val};
+use super::literal::{from_wire, ident, Val};
 use super::DumpError;
 use crate::client::RemoteSession;
 use crate::hrana::Value;
@@ -42,7 +42,7 @@ pub trait Source {
 fn text(v: Val) -> Option<String> {
     match v {
         Val::Null => None,
-        Val::Int(i) => Some(i.to_string()),
+        Val::Integer(i) => Some(i.to_string()),
         Val::Real(f) => Some(f.to_string()),
         Val::Text(t) | Val::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
     }
@@ -74,7 +74,7 @@ fn local_each(conn: &mut Connection, sql: &str, row: &mut (dyn FnMut(&[Val]) -> 
     let width = stmt.column_count();
     while stmt.step().map_err(DumpError::sqlite)? {
         // Borrowed from SQLite's row buffers: valid until the next step.
-        let vals: Vec<Val> = (0..width).map(|i| Val::from(stmt.column(i))).collect();
+        let vals: Vec<Val> = (0..width).map(|i| stmt.column(i)).collect();
         row(&vals).map_err(DumpError::Io)?;
     }
     Ok(())
@@ -83,7 +83,7 @@ fn local_each(conn: &mut Connection, sql: &str, row: &mut (dyn FnMut(&[Val]) -> 
 impl Source for RemoteSession {
     async fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DumpError> {
         let rows = self.query(sql, Vec::new()).await?;
-        Ok(rows.iter().map(|r| r.iter().map(|v| text(Val::from(v))).collect()).collect())
+        Ok(rows.iter().map(|r| r.iter().map(|v| text(from_wire(v))).collect()).collect())
     }
 
     async fn scan(&mut self, scan: &Scan<'_>, row: &mut (dyn FnMut(&[Val]) -> std::io::Result<()> + Send)) -> Result<(), DumpError> {
@@ -112,7 +112,7 @@ impl Source for RemoteSession {
                     after = Some(*id);
                 }
                 vals.clear();
-                vals.extend(r[skip.min(r.len())..].iter().map(Val::from));
+                vals.extend(r[skip.min(r.len())..].iter().map(from_wire));
                 row(&vals).map_err(DumpError::Io)?;
             }
             let got = rows.len() as i64;
