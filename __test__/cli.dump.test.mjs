@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authServer, bin, project, remoteProbe } from "./cli.project.mjs";
 
@@ -199,8 +199,16 @@ test("remote: dump, load (killed halfway: unchanged), pull, and the backup befor
   assert.equal(r.code, 1);
   assert.match(r.stderr, /already has tables \(.*Author.*\)/);
 
-  // --force-reset: a backup first, named with the command that restores it.
+  // --force-reset: a backup first, named with the command that restores it. A backup that
+  // cannot be written stops the push before anything changes.
   p.setTables(V2);
+  mkdirSync(join(p.dir, ".astro"), { recursive: true });
+  writeFileSync(join(p.dir, ".astro/backups"), "not a directory");
+  r = await p.run(["push", "--force-reset", "--yes"], env);
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.stderr, /Could not write a backup of .* before losing data.*\n.*Nothing was changed/);
+  assert.deepEqual(await rows("SELECT count(*) AS n FROM Comment"), [{ n: 3 }]);
+  rmSync(join(p.dir, ".astro/backups"));
   r = await p.run(["push", "--force-reset", "--yes"], env);
   ok(r);
   const m = r.stdout.match(/Backup of .* before losing data: (.*\.sql)\n\s+Restore it with: astro-db load "(.*)" --remote --replace/);
