@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { authServer, bin, project, remoteProbe } from "./cli.project.mjs";
+import { authServer, bin, callCli, project, remoteProbe } from "./cli.project.mjs";
 
 const sqlite = (db, sql, input) => {
   const r = spawnSync("sqlite3", input === undefined ? ["-json", db, sql] : [db], { encoding: "utf8", input, maxBuffer: 1 << 28 });
@@ -86,6 +86,11 @@ test("round trips judged by sqlite3: our dump read by sqlite3, sqlite3's .dump r
   sqlite(viaSqlite, "", readFileSync(join(p.dir, "ours.sql"), "utf8"));
   assert.deepEqual(content(viaSqlite), content(source));
   assert.deepEqual(json(viaSqlite, "SELECT * FROM sqlite_sequence"), json(source, "SELECT * FROM sqlite_sequence"));
+
+  // Astro 6's `astro db dump -o astro6.sql` (through `cli()`): the same file.
+  const viaCli = callCli(p, { _: ["", "astro", "db", "dump"], o: "astro6.sql" }, { env });
+  assert.equal(viaCli.status, 0, viaCli.stderr);
+  assert.equal(readFileSync(join(p.dir, "astro6.sql"), "utf8"), readFileSync(join(p.dir, "ours.sql"), "utf8"));
 
   // Without -o: the same SQL on standard output.
   r = await p.run(["dump"], env);

@@ -84,7 +84,8 @@ export async function dumpTo(target: PushTarget, file: string, options: DumpOpti
 }
 
 export async function runDump(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv.map((a) => (a === "-o" ? "--output" : a)), ["output", "tables", "db-app-token"], ["remote", "schema-only", "data-only", "json", "list-backups"]);
+  // `-o f`, and `-o=f` as Astro 6's `astro db dump -o f` hands it over.
+  const { flags } = parseArgs(argv.map((a) => (a === "-o" ? "--output" : a.startsWith("-o=") ? `--output=${a.slice(3)}` : a)), ["output", "tables", "db-app-token"], ["remote", "schema-only", "data-only", "json", "list-backups"]);
   if (flags.help) {
     process.stdout.write(DUMP_HELP);
     return 0;
