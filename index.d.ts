@@ -157,6 +157,17 @@ export declare class SchemaTarget {
    * `ASTRO_DB_INVALID_OPTION` for a flag naming nothing; the database's own codes).
    */
   push(snapshotJson: string, options?: PushOptions | undefined | null): Promise<PushReport | Error>
+  /**
+   * Writes the database as SQL text to `path` (its directory is created; the file appears
+   * only when complete). Resolves to the report, or to an `Error` with `code`.
+   */
+  dump(path: string, options?: DumpOptions | undefined | null): Promise<DumpReport | Error>
+  /**
+   * Runs the SQL file at `path` (a dump: ours or `sqlite3 .dump`'s) as one transaction.
+   * Refuses (`ASTRO_DB_NOT_EMPTY`, naming them) a database that has tables unless
+   * `replace`. Resolves to the report, or to an `Error` with `code`.
+   */
+  load(path: string, options?: LoadOptions | undefined | null): Promise<LoadReport | Error>
 }
 
 /** A running Hrana server (`@libsql/client` URLs: `http://…` and `ws://…`). */
@@ -196,6 +207,30 @@ export interface CreateTablesOptions {
  * optionally preceded by `DROP TABLE IF EXISTS` for each table.
  */
 export declare function createTablesSql(snapshotJson: string, options?: CreateTablesOptions | undefined | null): Array<string>
+
+/** Options of [`SchemaTarget::dump`]. */
+export interface DumpOptions {
+  /** Only these tables (an unknown name is an error naming it). */
+  tables?: Array<string>
+  schemaOnly?: boolean
+  dataOnly?: boolean
+  /** `Table: SQL expression`: only the rows of `Table` the expression holds for. */
+  filters?: Array<string>
+  /** At most this many rows per table. */
+  limit?: number
+  /** Draw progress on stderr (a terminal only). */
+  progress?: boolean
+}
+
+/** What [`SchemaTarget::dump`] wrote. */
+export interface DumpReport {
+  /** Tables dumped, parents before the tables that reference them. */
+  tables: Array<string>
+  rows: number
+  bytes: number
+  /** Objects left out (virtual tables), named. */
+  skipped: Array<string>
+}
 
 /**
  * Returns `fastExecute(handle, sql, args, flags)`: `NativeConnection.execute` for the
@@ -237,6 +272,21 @@ export interface LoadedSchema {
   tables: Array<string>
   /** Non-fatal remarks, each as `path: sentence`. */
   warnings: Array<string>
+}
+
+/** Options of [`SchemaTarget::load`]. */
+export interface LoadOptions {
+  /** Drop the database's tables and views first, in the same transaction. */
+  replace?: boolean
+  progress?: boolean
+}
+
+/** What [`SchemaTarget::load`] did. */
+export interface LoadReport {
+  /** Statements run (transaction control in the file is skipped: the load holds its own). */
+  statements: number
+  /** Tables dropped by `replace`. */
+  replaced: Array<string>
 }
 
 /**

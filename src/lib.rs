@@ -10,6 +10,7 @@ mod hrana;
 pub mod local;
 pub mod migrate;
 pub mod push;
+pub mod dump;
 pub mod schema;
 pub mod sql;
 pub mod typegen;

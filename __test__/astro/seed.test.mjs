@@ -139,3 +139,20 @@ export default async function seed() {
   assert.match(p.read("dist/index.html"), /token seen: hello/);
   assert.doesNotMatch(output, new RegExp(token));
 });
+
+test("db/seed.sql runs before db/seed.ts in the same transaction; its failure names the file", { timeout: 240_000 }, async () => {
+  const ws = await workspace(ASTRO7);
+  // The SQL seed's Author 3 is referenced by nothing in seed.ts: both seeds' rows land.
+  const sql = "-- pulled\nINSERT INTO \"Author\" VALUES(3,'From ''SQL''');\n";
+  const p = fixture(ws, "basics", { as: "seed-sql", files: { "db/seed.sql": sql } });
+  const { output } = await p.build();
+  assert.match(output, /Seeded database/);
+  assert.deepEqual(JSON.parse(p.read("dist/api/counts.json")), { authors: 3, comments: 2 });
+
+  // A failing SQL seed: the build stops naming db/seed.sql and the database error.
+  p.write("db/seed.sql", sql + "INSERT INTO Nope VALUES (1);\n");
+  const r = await p.build({ expectFailure: true });
+  assert.notEqual(r.code, 0, r.output);
+  assert.match(r.output, /db\/seed\.sql/);
+  assert.match(r.output, /no such table: Nope/);
+});

@@ -8,6 +8,7 @@ import { runVerify } from "./verify.js";
 import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
 import { retiredCommand } from "./studio.js";
+import { runDump, runLoad, runPull } from "./data.js";
 
 const HELP = `Usage: astro-db <command> [options]
 
@@ -21,6 +22,9 @@ Commands:
   verify    compare that database with db/config.ts: MATCH, NO_MATCH, DATA_LOSS or DRIFT [--json] [--strict]
   shell     run one statement and print the rows: --query <sql> [--remote] [--json]
   execute   run a file whose default export uses astro:db: <file> [--remote]
+  dump      write the database as SQL: [--remote] [--tables A,B] [--schema-only|--data-only] [-o file.sql] [--list-backups]
+  load      run a dump as one transaction: <file.sql> [--remote] [--replace]
+  pull      copy the remote's rows into db/seed.sql: [--tables A,B] [--where 'Table: expr'] [--limit N]
   help      this help
 
 Every command takes --help; the database commands also take --root <dir> (the project, default
@@ -47,6 +51,9 @@ const commands: Record<string, Command> = {
   verify: runVerify,
   shell: runShell,
   execute: runExecute,
+  dump: runDump,
+  load: runLoad,
+  pull: runPull,
   login: retiredCommand("login"),
   logout: retiredCommand("logout"),
   link: retiredCommand("link"),

@@ -4,6 +4,8 @@
 import { createInterface } from "node:readline/promises";
 import type { PushOptions, PushReport, PushStep } from "../../index.js";
 import { loadDbSchema } from "../integration/load-config.js";
+import { backupBeforeLoss } from "./data.js";
+import { losesData } from "../integration/backup.js";
 import { UsageError, explain, loadProject, parseArgs, pushTarget, type PushTarget } from "./target.js";
 
 export const PUSH_HELP = `Usage: astro-db push [--dry-run] [--json] [--rename <from>=<to>]… [--backfill <Table.column>=<SQL>]…
@@ -166,7 +168,21 @@ export async function runPush(argv: string[]): Promise<number> {
     return 1;
   }
   const choices: Choices = { renames: lists.rename, backfills: lists.backfill, acceptDataLoss: lists["accept-data-loss"] };
-  const run = () => runEngine(target, schema.snapshot, { apply: !dry, reset, ...choices });
+  let backup: string | undefined;
+  const run = async () => {
+    const options = { apply: !dry, reset, ...choices };
+    // A loss by consent (a flag, a reset, a `deprecated` item removed) is applied only after
+    // a backup of what is there has been written: plan first, then back up, then apply.
+    if (!dry && !backup) {
+      const plan = await runEngine(target, schema.snapshot, { ...options, apply: false });
+      if (plan.status !== "changes") return plan;
+      if (!losesData(plan, reset)) return runEngine(target, schema.snapshot, options);
+      backup = await backupBeforeLoss(project.root, target);
+      out(`Backup of ${target.shown} before losing data: ${backup}
+  Restore it with: astro-db load ${JSON.stringify(backup)}${target.remote ? " --remote" : ""} --replace`);
+    }
+    return runEngine(target, schema.snapshot, options);
+  };
   let report = await run();
   // At most two rounds of questions: renames change the plan, so what follows is asked again.
   for (let round = 0; round < 2 && report.status === "blocked" && !json && interactive(); round++) {

@@ -5,7 +5,8 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { migrateLocalDatabase, resetLocalDatabase } from "../../index.js";
+import { migrateLocalDatabase, resetLocalDatabase, SchemaTarget } from "../../index.js";
+import { losesData, writeBackup } from "./backup.js";
 import { createClient } from "../client/index.js";
 import { fileUrlOptions } from "../client/config.js";
 import { SCOPE, type LocalClient } from "../client/local.js";
@@ -16,6 +17,7 @@ import { display, evaluateFile, scratchDir } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
 import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
 import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
+import { runSqlSeed, sqlSeedFile } from "./seed-sql.js";
 
 export const DB_PATH = ".astro/content.db";
 
@@ -41,10 +43,11 @@ export interface Outcome {
   watched: string[];
 }
 
-/** The seed files in the order they run: integrations' first, then db/seed.*. */
+/** The seed files in the order they run: db/seed.sql, integrations' seeds, then db/seed.*. */
 export function seedFiles(root: URL, schema: LoadedSchema): URL[] {
   const own = SEED_FILE_NAMES.map((n) => new URL(n, dbDirectory(root))).filter((u) => existsSync(u));
-  return [...schema.integrationSeeds, ...own];
+  const sql = sqlSeedFile(root);
+  return [...(sql ? [sql] : []), ...schema.integrationSeeds, ...own];
 }
 
 export async function prepareDatabase(root: URL, schema: LoadedSchema, target: Target): Promise<Outcome> {
@@ -52,6 +55,8 @@ export async function prepareDatabase(root: URL, schema: LoadedSchema, target: T
   const messages: string[] = [];
   let seed = true;
   if (target.persistent) {
+    const backup = await backupBeforeLoss(root, schema, target);
+    if (backup) messages.push(`Backed up the database before removing deprecated data: ${backup} (restore: astro-db load ${JSON.stringify(backup)} --replace).`);
     let m;
     try {
       m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
@@ -75,6 +80,20 @@ export async function prepareDatabase(root: URL, schema: LoadedSchema, target: T
     messages.push("Seeded database.");
   }
   return { messages, watched };
+}
+
+/** A backup of ASTRO_DATABASE_FILE when its migration removes data the schema marked `deprecated`. */
+async function backupBeforeLoss(root: URL, schema: LoadedSchema, target: Target): Promise<string | undefined> {
+  if (!existsSync(target.path)) return undefined;
+  const native = SchemaTarget.local(target.path);
+  const plan = await native.push(schema.snapshot, { apply: false });
+  // A plan that fails is reported by the migration itself, just after.
+  if (plan instanceof Error || !losesData(plan, false)) return undefined;
+  try {
+    return await writeBackup(root, native, "local");
+  } catch (e) {
+    throw new AstroDbError(`Could not write a backup of ${target.path} (ASTRO_DATABASE_FILE) before removing deprecated data: ${(e as Error).message}`, "Nothing was changed. Free disk space or make .astro/backups/ writable.");
+  }
 }
 
 const seedClients = new Map<string, LocalClient>();
@@ -102,6 +121,10 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
   try {
     for (const file of files) {
       current = file;
+      if (file.pathname.endsWith(".sql")) {
+        await runSqlSeed(client, file);
+        continue;
+      }
       const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
       dependencies.push(...deps);
       if (typeof mod.default !== "function") {

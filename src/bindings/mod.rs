@@ -4,3 +4,4 @@
 pub mod schema;
 pub mod local;
 pub mod push;
+pub mod dump;

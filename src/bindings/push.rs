@@ -115,7 +115,7 @@ fn report_js(r: Report) -> PushReport {
     }
 }
 
-enum Where {
+pub(super) enum Where {
     Local { path: String, key: Option<String> },
     Remote(RemoteExec),
 }
@@ -123,7 +123,7 @@ enum Where {
 /// A database to plan and push a schema to: a local file, or a libSQL server over HTTP(S).
 #[napi]
 pub struct SchemaTarget {
-    at: Where,
+    pub(super) at: Where,
 }
 
 fn options(o: Option<PushOptions>) -> std::result::Result<push::PushOptions, String> {

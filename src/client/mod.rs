@@ -15,7 +15,7 @@ mod rows;
 pub use connection::NativeConnection;
 pub use file_options::FileOptions;
 pub use remote::{NativeRemote, NativeRemoteStream, NativeReplica};
-pub(crate) use remote::RemoteExec;
+pub(crate) use remote::{RemoteExec, RemoteSession};
 pub(crate) use raw::Js;
 
 /// Throws a JS `Error` with a libSQL-style `code` (e.g. `ASTRO_DB_DATA_LOSS`).

@@ -11,6 +11,7 @@ use libsql::ffi;
 use super::error::SqliteError;
 
 /// What a column holds in the current row.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ColumnValue<'row> {
     Null,
     Integer(i64),

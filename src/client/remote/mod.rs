@@ -12,9 +12,11 @@ mod ops;
 mod proto;
 mod replica;
 mod schema_exec;
+mod session;
 mod stream;
 mod transport;
 
 pub use binding::{NativeRemote, NativeRemoteStream};
 pub use replica::NativeReplica;
 pub(crate) use schema_exec::RemoteExec;
+pub(crate) use session::RemoteSession;

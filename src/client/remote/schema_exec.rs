@@ -27,7 +27,7 @@ impl RemoteExec {
         Ok(RemoteExec { transport: Arc::new(Transport::new(auth_token)), endpoint: Arc::new(endpoint) })
     }
 
-    fn stream(&self) -> Stream {
+    pub(super) fn stream(&self) -> Stream {
         Stream::new(Arc::clone(&self.transport), Arc::clone(&self.endpoint))
     }
 }
