@@ -9,10 +9,7 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/**
- * One process's turn at writing a database file: an OS lock on `<path>-turn`, held while a
- * write runs (see the module comment).
- */
+/** One process's turn at writing a database file (see the module comment). */
 export declare class FileTurn {
   /**
    * The turn of the database file at `path`. Fails when the companion file cannot be
