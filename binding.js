@@ -773,8 +773,7 @@ if (
   }
 }
 
-const { FileTurn, NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
-export { FileTurn }
+const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }

@@ -9,18 +9,6 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** One process's turn at writing a database file (see the module comment). */
-export declare class FileTurn {
-  /**
-   * The turn of the database file at `path`. Fails when the companion file cannot be
-   * opened (a read-only directory): writers then rely on SQLite's busy wait alone.
-   */
-  static open(path: string): FileTurn
-  /** Waits up to `timeout_ms` for the turn; `false` when another process kept it longer. */
-  acquire(timeoutMs: number): boolean
-  release(): void
-}
-
 /** A connection to a local database file or a private in-memory database. */
 export declare class NativeConnection {
   /**

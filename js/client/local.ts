@@ -183,7 +183,7 @@ export class LocalClient implements Client {
   }
 
   /** Runs `run` at once, or holding the write turn when `#turnFor` says it must wait. */
-  #inTurn<T>(sql: string | null, run: () => T): T | Promise<T> {
+  #inTurn<T>(sql: string | null, run: () => T): T | Promise<Awaited<T>> {
     const turn = this.#turnFor(sql);
     return turn === null ? run() : turn.run(run, this.#busyTimeout);
   }
@@ -199,13 +199,13 @@ export class LocalClient implements Client {
   }
 
   /**
-   * The write turn to hold while running `sql` on the main connection when `sql` may write
-   * (this process's other writers and other processes' wait for it); else null (run at once).
-   * Inside the seed scope everything runs on the main connection's own transaction.
+   * The write turn to wait for before running `sql` on the main connection, when another
+   * writer of this file holds it and `sql` may write; else null (run at once). Inside the
+   * seed scope everything runs on the main connection's own transaction: nothing to wait for.
    */
   #turnFor(sql: string | null): WriteLock | null {
     const lock = this.#writes;
-    if (lock === null || this.#scoped) return null;
+    if (lock === null || !lock.held || this.#scoped) return null;
     return sql !== null && this.#conns.main().isReadonly(sql) === true ? null : lock;
   }
 
@@ -215,7 +215,7 @@ export class LocalClient implements Client {
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
     const sql = sqlOf(stmtOrSql);
-    // The hot path: reads take no turn and make no closure.
+    // The hot path: no closure unless another writer holds the turn.
     const turn = this.#turnFor(sql);
     if (turn === null) return this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode);
     return turn.run(() => this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode), this.#busyTimeout);

@@ -3,34 +3,15 @@
 // process that finds the write lock taken would sit in SQLite's busy wait *on the event
 // loop*, while the transaction holding the lock (waiting on an `await`) could never get back
 // to commit: a stall until the busy timeout, then SQLITE_BUSY. Writers therefore queue
-// here, in JS. Between processes, each write also holds the file's turn (`FileTurn`, an OS
-// lock whose waiter wakes the moment it is free, where SQLite's busy wait only polls); SQLite's
-// lock and busy timeout stay the guarantee for writers that take no turn.
+// here, in JS, and only other processes are left to SQLite's busy timeout.
 import { resolve } from "node:path";
-import { FileTurn } from "../../index.js";
 import { LibsqlError } from "./errors.js";
 
 const SQLITE_BUSY = 5;
 
-function busy(message: string): LibsqlError {
-  return new LibsqlError(message, "SQLITE_BUSY", "SQLITE_BUSY", SQLITE_BUSY);
-}
-
 export class WriteLock {
   #held = false;
   #waiting: Array<() => void> = [];
-  #turn: FileTurn | null;
-
-  constructor(turn: FileTurn | null = null) {
-    this.#turn = turn;
-  }
-
-  /** Takes the file's turn for a writer that holds the lock; on failure the lock passes on. */
-  #takeTurn(timeoutMs: number): void {
-    if (this.#turn === null || this.#turn.acquire(timeoutMs)) return;
-    this.release();
-    throw busy(`database is locked: another process kept writing this file for more than ${timeoutMs} ms (busyTimeout)`);
-  }
 
   /** Whether a writer holds the lock (a caller about to write must then `acquire` first). */
   get held(): boolean {
@@ -45,27 +26,24 @@ export class WriteLock {
   acquire(timeoutMs: number): Promise<void> {
     if (!this.#held) {
       this.#held = true;
-      try {
-        this.#takeTurn(timeoutMs);
-      } catch (e) {
-        return Promise.reject(e);
-      }
       return Promise.resolve();
     }
     return new Promise((ok, fail) => {
       const grant = () => {
         clearTimeout(timer);
-        try {
-          this.#takeTurn(timeoutMs);
-        } catch (e) {
-          return fail(e);
-        }
         ok();
       };
       const timer = setTimeout(() => {
         const at = this.#waiting.indexOf(grant);
         if (at >= 0) this.#waiting.splice(at, 1);
-        fail(busy(`database is locked: another transaction of this process held the write lock for more than ${timeoutMs} ms (busyTimeout)`));
+        fail(
+          new LibsqlError(
+            `database is locked: another transaction of this process held the write lock for more than ${timeoutMs} ms (busyTimeout)`,
+            "SQLITE_BUSY",
+            "SQLITE_BUSY",
+            SQLITE_BUSY,
+          ),
+        );
       }, timeoutMs);
       this.#waiting.push(grant);
     });
@@ -73,30 +51,19 @@ export class WriteLock {
 
   /** Hands the lock to the next writer in line, if any. */
   release(): void {
-    this.#turn?.release();
     const next = this.#waiting.shift();
     if (next) next();
     else this.#held = false;
   }
 
-  /** Runs the synchronous `fn` holding the lock: at once when it is free, else in line. */
-  run<T>(fn: () => T, timeoutMs: number): T | Promise<T> {
-    if (!this.#held) {
-      this.#held = true;
-      this.#takeTurn(timeoutMs);
-      try {
-        return fn();
-      } finally {
-        this.release();
-      }
+  /** Runs `fn` holding the lock. */
+  async run<T>(fn: () => T, timeoutMs: number): Promise<Awaited<T>> {
+    await this.acquire(timeoutMs);
+    try {
+      return await fn();
+    } finally {
+      this.release();
     }
-    return this.acquire(timeoutMs).then(() => {
-      try {
-        return fn();
-      } finally {
-        this.release();
-      }
-    });
   }
 }
 
@@ -108,15 +75,6 @@ const locks = new Map<string, WriteLock>();
 export function writeLockFor(path: string): WriteLock {
   const key = resolve(path);
   let lock = locks.get(key);
-  if (!lock) locks.set(key, (lock = new WriteLock(openTurn(key))));
+  if (!lock) locks.set(key, (lock = new WriteLock()));
   return lock;
-}
-
-function openTurn(path: string): FileTurn | null {
-  try {
-    return FileTurn.open(path);
-  } catch {
-    // A directory we cannot write to: SQLite's busy wait alone orders the writers.
-    return null;
-  }
 }

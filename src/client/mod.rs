@@ -5,7 +5,6 @@ mod connection;
 mod error;
 mod fast;
 mod file_options;
-mod file_turn;
 mod local;
 mod raw;
 mod remote;
