@@ -41,6 +41,8 @@ const [url, startAt, endAt, concurrency, label] = process.argv.slice(1);
 ${OPEN[impl]}
 const { sqliteTable, integer, text } = await import("drizzle-orm/sqlite-core");
 const Comment = sqliteTable("Comment", { id: integer("id").primaryKey(), author: text("author").notNull(), body: text("body").notNull() });
+// BENCH_SYNCHRONOUS=normal: commits without an fsync each (what the disk costs; per connection).
+if (process.env.BENCH_SYNCHRONOUS) await db.run((await import("drizzle-orm")).sql.raw("PRAGMA synchronous=" + process.env.BENCH_SYNCHRONOUS));
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
 let ok = 0, errors = 0, firstError;
 async function loop(c) {
