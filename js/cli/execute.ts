@@ -70,7 +70,7 @@ export async function runExecute(argv: string[]): Promise<number> {
         await (mod.default as () => unknown)();
       } catch (e) {
         const err = explain(e, target);
-        throw new UsageError(`${positionals[0]} failed: ${err.message}`);
+        throw new UsageError(`${positionals[0]} failed: ${err.message}`, { code: err.code, hint: err.hint, cause: e });
       }
     } finally {
       await unlink(modFile).catch(() => {});

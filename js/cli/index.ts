@@ -8,6 +8,7 @@ import { runVerify } from "./verify.js";
 import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
 import { retiredCommand } from "./studio.js";
+import { withHint } from "../errors.js";
 
 const HELP = `Usage: astro-db <command> [options]
 
@@ -69,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`${withHint(e)}\n`);
     return 1;
   }
 }

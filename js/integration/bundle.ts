@@ -69,7 +69,7 @@ export async function evaluateFile(root: URL, file: URL, astroDbModule: string, 
     const detail = (e as { errors?: Array<{ text: string; location?: { file: string; line: number } }> }).errors
       ?.map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text))
       .join("\n");
-    throw new AstroDbError(`Could not load ${display(root, file)}:\n${detail ?? String(e)}`);
+    throw new AstroDbError(`Could not load ${display(root, file)}:\n${detail ?? String(e)}`, { code: "ASTRO_DB_LOAD_FAILED", cause: e });
   }
   const dependencies = Object.keys(result.metafile.inputs).map((p: string) => fileURLToPath(new URL(p, root)));
   const dir = scratchDir(root);

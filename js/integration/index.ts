@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { generateTypes } from "../../index.js";
 import { astroEnv } from "./env.js";
 import { AstroDbError } from "./errors.js";
+import { withHint } from "../errors.js";
 import { CONFIG_FILE_NAMES, dbDirectory, loadDbSchema, type LoadedSchema } from "./load-config.js";
 import { localTarget, prepareDatabase, seedFiles, type Target } from "./prepare.js";
 import { scaffoldDbDirectory } from "./scaffold.js";
@@ -128,7 +129,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
             for (const f of await prepare(logger)) seedInputs.add(f);
           } catch (e) {
             // The dev server stays up on an empty database; a fix to the file re-runs this.
-            logger.error(e instanceof AstroDbError && e.hint ? `${e.message}\n  Hint: ${e.hint}` : String((e as Error)?.message ?? e));
+            logger.error(withHint(e));
           }
         };
         await run();

@@ -14,6 +14,7 @@ import { createDatabase } from "../runtime/database.js";
 import { normalizeDatabaseUrl } from "../runtime/index.js";
 import { display, evaluateFile, scratchDir } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
+import { codeOf, explain, hintFor } from "../explain.js";
 import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
 import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
 
@@ -56,10 +57,10 @@ export async function prepareDatabase(root: URL, schema: LoadedSchema, target: T
     try {
       m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
     } catch (e) {
-      throw new AstroDbError(
-        `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE): ${(e as Error).message}`,
-        "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.",
-      );
+      // The engine's code (`ASTRO_DB_DATA_LOSS`, a SQLite code…) is kept: it says why.
+      const err = explain(e, `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE)`, { shown: target.path });
+      err.hint = err.hint ?? "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.";
+      throw err;
     }
     if (m.adopted.length) messages.push(`Adopted existing tables ${m.adopted.join(", ")} into the schema history.`);
     if (m.applied.length) messages.push(`Updated the database schema (${m.applied.length} change${m.applied.length === 1 ? "" : "s"}).`);
@@ -105,7 +106,10 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
       const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
       dependencies.push(...deps);
       if (typeof mod.default !== "function") {
-        throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, "export default async function seed() { await db.insert(…).values(…) }");
+        throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, {
+          code: "ASTRO_DB_SEED_NO_DEFAULT",
+          hint: "export default async function seed() { await db.insert(…).values(…) }",
+        });
       }
       await (mod.default as () => unknown)();
     }
@@ -128,10 +132,9 @@ function seedFailure(root: URL, file: URL | undefined, e: unknown): Error {
   const where = file ? display(root, file) : "a seed file";
   const dbError = getDbError(e);
   const cause = dbError ? dbError.message : e instanceof Error ? e.message : String(e);
-  const hint = dbError?.code === "SQLITE_CONSTRAINT"
-    ? "A constraint failed: check that referenced rows are inserted first and that unique values do not repeat."
-    : "Fix the seed file; the database was left with its tables and no seed data, and seeding runs again when the file changes.";
-  const err = new AstroDbError(`Failed to seed the database with ${where}:\n${cause}`, hint);
-  (err as Error).cause = e;
-  return err;
+  return new AstroDbError(`Failed to seed the database with ${where}:\n${cause}`, {
+    code: codeOf(dbError) ?? "ASTRO_DB_SEED_FAILED",
+    hint: hintFor(e) ?? "Fix the seed file; the database was left with its tables and no seed data, and seeding runs again when the file changes.",
+    cause: e,
+  });
 }

@@ -2,7 +2,9 @@
 // query (`file:prod.db?encryptionKey=…`, `memory:?syncUrl=libsql%3A%2F%2F…`), so one variable
 // configures the whole connection. Pure: the `mode: 'web'` runtime imports it too.
 import { redact, secretsIn, withoutSecrets } from "../client/redact.js";
-import { RemoteDbError } from "./remote-core.js";
+import { AstroDbError } from "../errors.js";
+
+const URL_OPTION = "ASTRO_DB_URL_OPTION";
 
 export interface RemoteClientConfig {
   url: string;
@@ -47,21 +49,21 @@ export function remoteClientConfig(url: string, token?: string): RemoteClientCon
   for (const [name, value] of new URLSearchParams(query)) {
     if (!KNOWN.includes(name)) {
       const near = KNOWN.find((k) => k.toLowerCase() === name.toLowerCase());
-      throw new RemoteDbError(
-        `Unknown option ${JSON.stringify(name)} ${where}.`,
-        near ? `Options are case-sensitive: did you mean ${near}?` : `Supported options: ${KNOWN.join(", ")}.`,
-      );
+      throw new AstroDbError(`Unknown option ${JSON.stringify(name)} ${where}.`, {
+        code: URL_OPTION,
+        hint: near ? `Options are case-sensitive: did you mean ${near}?` : `Supported options: ${KNOWN.join(", ")}.`,
+      });
     }
     const options = config as unknown as Record<string, unknown>;
     if ((STRINGS as readonly string[]).includes(name)) options[name] = value;
     else if ((NUMBERS as readonly string[]).includes(name)) {
-      if (!/^\d+$/.test(value)) throw new RemoteDbError(`Option ${name}=${JSON.stringify(value)} ${where} is not a whole number.`);
+      if (!/^\d+$/.test(value)) throw new AstroDbError(`Option ${name}=${JSON.stringify(value)} ${where} is not a whole number.`, { code: URL_OPTION });
       options[name] = Number(value);
     } else {
       // Bare (`?offline`) means true, as in libSQL URLs.
       const flag = { "": true, true: true, "1": true, false: false, "0": false }[value.toLowerCase()];
       if (flag === undefined) {
-        throw new RemoteDbError(`Option ${name}=${JSON.stringify(value)} ${where} must be true or false (1 or 0, or bare for true).`);
+        throw new AstroDbError(`Option ${name}=${JSON.stringify(value)} ${where} must be true or false (1 or 0, or bare for true).`, { code: URL_OPTION });
       }
       options[name] = flag;
     }
@@ -91,10 +93,10 @@ export interface RemoteTargetSettings {
 export function remoteTargetSettings(env: Record<string, string | undefined>, flagToken?: string): RemoteTargetSettings {
   const url = env.ASTRO_DB_REMOTE_URL?.trim();
   if (!url) {
-    throw new RemoteDbError(
-      "ASTRO_DB_REMOTE_URL is not set.",
-      "Set it (in the environment or .env) to your libSQL database, e.g. libsql://my-db.example.com, http://127.0.0.1:8080 or file:remote.db, and ASTRO_DB_APP_TOKEN to its token.",
-    );
+    throw new AstroDbError("ASTRO_DB_REMOTE_URL is not set.", {
+      code: "ASTRO_DB_REMOTE_URL_MISSING",
+      hint: "Set it (in the environment or .env) to your libSQL database, e.g. libsql://my-db.example.com, http://127.0.0.1:8080 or file:remote.db, and ASTRO_DB_APP_TOKEN to its token.",
+    });
   }
   const token = flagToken || env.ASTRO_DB_APP_TOKEN || undefined;
   const config = remoteClientConfig(url, token);

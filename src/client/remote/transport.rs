@@ -202,7 +202,7 @@ impl Transport {
             )),
             _ => {}
         }
-        RemoteError::fatal("SERVER_ERROR", message)
+        RemoteError { status: Some(status.as_u16()), ..RemoteError::fatal("SERVER_ERROR", message) }
     }
 
     /// A server message must never echo the token back to the user.
