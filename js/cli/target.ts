@@ -10,11 +10,11 @@ import { createClient } from "../client/index.js";
 import { fileUrlOptions, resolveTarget } from "../client/config.js";
 import { AstroDbError, UsageError } from "../errors.js";
 import { explain as explainError, failureKind, hide } from "../explain.js";
-import { remoteTargetSettings, type RemoteTargetSettings } from "../runtime/remote-url.js";
+import { projectFileUrl, remoteTargetSettings, withoutQuery, type RemoteTargetSettings } from "../database-url.js";
 import type { Client } from "../client/types.js";
 import { evaluateFile } from "../integration/bundle.js";
 import { astroEnv } from "../integration/env.js";
-import { projectFileUrl } from "../integration/remote.js";
+import { localTarget as projectDatabase } from "../integration/prepare.js";
 import type { IntegrationLike } from "../integration/load-config.js";
 
 export { UsageError, hide };
@@ -199,29 +199,20 @@ export type FileOptions = ReturnType<typeof fileUrlOptions>;
  */
 export async function localTarget(root: URL, mustExist: boolean): Promise<Target & { path: string; options: FileOptions }> {
   const env = await astroEnv(root);
-  const file = env.ASTRO_DATABASE_FILE;
-  let url: URL;
-  let query = "";
-  if (file) {
-    const q = file.indexOf("?");
-    const bare = q >= 0 ? file.slice(0, q) : file;
-    query = q >= 0 ? file.slice(q) : "";
-    url = bare.startsWith("file:") ? new URL(projectFileUrl(bare, root)) : pathToFileURL(isAbsolute(bare) ? bare : join(fileURLToPath(root), bare));
-  } else {
-    url = new URL(".astro/content.db", root);
-  }
+  let path: string;
+  let url: string;
   let options: FileOptions;
   try {
-    options = fileUrlOptions(url.href + query);
+    ({ path, url } = projectDatabase(root, env.ASTRO_DATABASE_FILE));
+    options = fileUrlOptions(url);
   } catch (e) {
     throw explainError(e, "ASTRO_DATABASE_FILE");
   }
-  const path = fileURLToPath(url);
   if (!existsSync(path)) {
     if (mustExist) throw new UsageError(`No local database at ${path}: run \`astro dev\` first, or pass --remote.`);
     mkdirSync(dirname(path), { recursive: true });
   }
-  return { client: createClient({ url: url.href, ...options }), shown: path, remote: false, secrets: [], path, options };
+  return { client: createClient({ url: withoutQuery(url), ...options }), shown: path, remote: false, secrets: [], path, options };
 }
 
 export async function chooseTarget(project: Project, flags: Args["flags"], mustExist: boolean): Promise<Target & { path?: string; options?: FileOptions }> {

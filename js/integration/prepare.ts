@@ -11,14 +11,14 @@ import { fileUrlOptions } from "../client/config.js";
 import { SCOPE, type LocalClient } from "../client/local.js";
 import { getDbError } from "../runtime/errors.js";
 import { createDatabase } from "../runtime/database.js";
-import { normalizeDatabaseUrl } from "../runtime/index.js";
 import { display, evaluateFile, scratchDir } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
 import { codeOf, explain, hintFor } from "../explain.js";
+import { DEV_DATABASE_PATH, localDatabaseUrl, withoutQuery } from "../database-url.js";
 import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
 import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
 
-export const DB_PATH = ".astro/content.db";
+export const DB_PATH = DEV_DATABASE_PATH;
 
 export interface Target {
   /** Absolute path of the database file. */
@@ -27,12 +27,15 @@ export interface Target {
   persistent: boolean;
   /** The file options of ASTRO_DATABASE_FILE's query (`?journalMode=delete`…), for every open. */
   options?: { busyTimeout: number; journalMode: "wal" | "delete" };
+  /** The file's URL with its options: what `astro:db` in this process opens. */
+  url: string;
 }
 
+/** The project's local database (see `localDatabaseUrl`), its options checked. */
 export function localTarget(root: URL, astroDatabaseFile: string | undefined): Target {
-  if (!astroDatabaseFile) return { path: fileURLToPath(new URL(DB_PATH, root)), persistent: false };
-  const url = normalizeDatabaseUrl(astroDatabaseFile, "");
-  return { path: fileURLToPath(url), persistent: true, options: fileUrlOptions(url) };
+  const { url, persistent } = localDatabaseUrl(root, astroDatabaseFile);
+  const path = fileURLToPath(withoutQuery(url));
+  return persistent ? { path, persistent, options: fileUrlOptions(url), url } : { path, persistent, url };
 }
 
 export interface Outcome {

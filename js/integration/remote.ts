@@ -6,7 +6,7 @@ import { createClient } from "../client/index.js";
 import { webClientConfig } from "../runtime/web.js";
 import { REMOTE_KEY } from "../runtime/remote-core.js";
 import { explain, failureKind, URL_HINT } from "../explain.js";
-import { publicRemoteUrl, remoteTargetSettings, type RemoteClientConfig, type RemoteTargetSettings } from "../runtime/remote-url.js";
+import { projectFileUrl, publicRemoteUrl, remoteTargetSettings, type RemoteClientConfig, type RemoteTargetSettings } from "../database-url.js";
 import { AstroDbError } from "./errors.js";
 
 export interface RemoteConnection {
@@ -35,12 +35,7 @@ export function flagToken(argv = process.argv.slice(2)): string | undefined {
   return undefined;
 }
 
-/** `file:x.db` (and its query) relative to the project root, as the contract says; other URLs as they are. */
-export function projectFileUrl(url: string, root: URL): string {
-  const m = /^file:(?!\/)([^?#]*)(.*)$/.exec(url);
-  if (!m) return url;
-  return pathToFileURL(join(fileURLToPath(root), decodeURIComponent(m[1]))).href + m[2];
-}
+export { projectFileUrl };
 
 /**
  * The URL and token from the flags and `ASTRO_*` variables; a missing or malformed URL stops

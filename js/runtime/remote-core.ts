@@ -1,6 +1,6 @@
 // Remote `astro:db` glue shared by the Node runtime (./remote.ts, native client) and the
 // `mode: 'web'` runtime (./web.ts, `@libsql/client/web`). No native code, no Node built-ins.
-import { redact as redactUrl } from "../client/redact.js";
+import { redact as redactUrl } from "../database-url.js";
 import { AstroDbError } from "../errors.js";
 import { hintFor } from "../explain.js";
 import type { Database } from "./index.js";

@@ -2,7 +2,7 @@
 import { createClient } from "../client/index.js";
 import { createDatabase } from "./database.js";
 import { explainingClient, lazyDatabase, remoteSettings, type RemoteDefaults } from "./remote-core.js";
-import { remoteClientConfig } from "./remote-url.js";
+import { remoteClientConfig } from "../database-url.js";
 import type { Database } from "./index.js";
 
 /**

@@ -7,7 +7,7 @@ import * as driverCore from "drizzle-orm/libsql/driver-core";
 import { showQueryCauses } from "./query-errors.js";
 import { explainingClient, lazyDatabase, remoteSettings, type RemoteDefaults } from "./remote-core.js";
 import { AstroDbError } from "../errors.js";
-import { remoteClientConfig, WEB_OPTIONS, type RemoteClientConfig } from "./remote-url.js";
+import { remoteClientConfig, WEB_OPTIONS, type RemoteClientConfig } from "../database-url.js";
 import type { Database } from "./index.js";
 
 export { asDrizzleTable, hasPrimaryKey } from "./drizzle-table.js";
