@@ -11,10 +11,11 @@ import { fileUrlOptions } from "../client/config.js";
 import { SCOPE, type LocalClient } from "../client/local.js";
 import { getDbError } from "../runtime/errors.js";
 import { createDatabase } from "../runtime/database.js";
-import { display, evaluateFile, scratchDir } from "./bundle.js";
+import { display, evaluateFile, scratchDir, sourceLocation, type BundleOrigin } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
-import { codeOf, explain, hintFor } from "../explain.js";
 import { DEV_DATABASE_PATH, localDatabaseUrl, withoutQuery } from "../database-url.js";
+import { codeOf, explain, hide, hintFor } from "../explain.js";
+import { failedInsert, showRow } from "../runtime/insert-errors.js";
 import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
 import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
 
@@ -95,7 +96,7 @@ function seedClient(path: string, options: Target["options"]): LocalClient {
 
 async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<string[]> {
   const client = seedClient(target.path, target.options);
-  (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client);
+  (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client, { callSites: true });
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });
   const virtual = fileURLToPath(new URL(`seed-virtual-${schema.hash}.mjs`, dir));
@@ -103,10 +104,13 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
   const dependencies: string[] = [];
   client[SCOPE].begin();
   let current: URL | undefined;
+  let origin: BundleOrigin | undefined;
   try {
     for (const file of files) {
       current = file;
-      const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
+      origin = undefined;
+      const { mod, dependencies: deps, origin: o } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
+      origin = o;
       dependencies.push(...deps);
       if (typeof mod.default !== "function") {
         throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, {
@@ -119,7 +123,7 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
     client[SCOPE].end(true);
   } catch (e) {
     client[SCOPE].end(false);
-    throw seedFailure(root, current, e);
+    throw seedFailure(root, current, origin, e);
   }
   return dependencies;
 }
@@ -130,12 +134,30 @@ function importMetaEnv(): Record<string, unknown> {
   return env;
 }
 
-function seedFailure(root: URL, file: URL | undefined, e: unknown): Error {
+/**
+ * A seed's failure as the user needs it: the file and line, the database's error, and for an
+ * insert the table and the row at fault (its index in `values()` and its values, secrets and
+ * long text shortened); the hint is chosen by the database's extended code.
+ */
+function seedFailure(root: URL, file: URL | undefined, origin: BundleOrigin | undefined, e: unknown): Error {
   if (e instanceof AstroDbError) return e;
-  const where = file ? display(root, file) : "a seed file";
+  const insert = failedInsert(e);
+  const at = origin && sourceLocation(origin, root, insert?.site?.stack ?? (e as Error)?.stack);
+  const seed = file ? display(root, file) : "a seed file";
+  const line = at && `${display(root, at.file)}:${at.line}`;
+  const where = !line ? seed : file && at.file.href === file.href ? line : `${seed} (at ${line})`;
   const dbError = getDbError(e);
-  const cause = dbError ? dbError.message : e instanceof Error ? e.message : String(e);
-  return new AstroDbError(`Failed to seed the database with ${where}:\n${cause}`, {
+  const lines = [`Failed to seed the database with ${where}:`, dbError ? dbError.message : e instanceof Error ? e.message : String(e)];
+  if (insert) {
+    const { table, rows, rowIndex } = insert;
+    const count = `${rows.length} row${rows.length === 1 ? "" : "s"}`;
+    lines.push(
+      rowIndex === undefined || rowIndex >= rows.length
+        ? `  inserting ${count} into ${table} (one statement: the database does not say which row)`
+        : `  table ${table}, row ${rowIndex} of values() (${count}): ${hide(showRow(rows[rowIndex]), [process.env.ASTRO_DB_APP_TOKEN])}`,
+    );
+  }
+  return new AstroDbError(lines.join("\n"), {
     code: codeOf(dbError) ?? "ASTRO_DB_SEED_FAILED",
     hint: hintFor(e) ?? "Fix the seed file; the database was left with its tables and no seed data, and seeding runs again when the file changes.",
     cause: e,
