@@ -68,7 +68,13 @@ pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body
         Err(r) => return reply(r.status, "text/plain", r.message),
     };
     let preflight = req.method() == Method::OPTIONS;
+    let timer = crate::log::debug_timer();
+    // The path only: a query could hold anything.
+    let shown = timer.map(|_| (req.method().clone(), req.uri().path().to_owned()));
     let mut resp = if preflight { reply(StatusCode::NO_CONTENT, "text/plain", "") } else { route_checked(shared, req).await };
+    if let (Some(t), Some((method, path))) = (timer, shown) {
+        tracing::debug!(method = %method, path, status = resp.status().as_u16(), ms = crate::log::ms(t), "serve request");
+    }
     if let Some(origin) = origin {
         // Only origins given with --cors-origin get here.
         let h = resp.headers_mut();
