@@ -1,12 +1,11 @@
 /**
  * `@astrojs/db/runtime`: what generated `astro:db` code and integrations use at run time.
  */
-import type { LibSQLDatabase } from "drizzle-orm/libsql/driver-core";
 import { pathToFileURL } from "node:url";
 import type { Table as TableType } from "./table-type.js";
 import { databaseFileUrl } from "../database-url.js";
 
-export type Database = LibSQLDatabase;
+export type { Database } from "./database-type.js";
 export type Table<N extends string, C extends Record<string, { type: string; schema: object }>> = TableType<N, C>;
 export { createDatabase, createLocalDatabase } from "./database.js";
 export { createRemoteDatabase } from "./remote.js";

@@ -3,7 +3,7 @@
 import { redact as redactUrl } from "../database-url.js";
 import { AstroDbError } from "../errors.js";
 import { hintFor } from "../explain.js";
-import type { Database } from "./index.js";
+import type { Database } from "./database-type.js";
 
 /**
  * Where the integration publishes the connection it resolved (flags, environment, .env)

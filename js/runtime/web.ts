@@ -8,7 +8,7 @@ import { showQueryCauses } from "./query-errors.js";
 import { explainingClient, lazyDatabase, remoteSettings, type RemoteDefaults } from "./remote-core.js";
 import { AstroDbError } from "../errors.js";
 import { remoteClientConfig, WEB_OPTIONS, type RemoteClientConfig } from "../database-url.js";
-import type { Database } from "./index.js";
+import type { Database } from "./database-type.js";
 
 export { asDrizzleTable, hasPrimaryKey } from "./drizzle-table.js";
 
