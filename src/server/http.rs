@@ -3,63 +3,19 @@
 
 use std::sync::Arc;
 
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::auth::{Access, AuthError};
 use super::error::ServeError;
+use super::response::{auth_response, error_response, json, reply, Body};
 use super::pipeline::{self, Ctx, PipelineReqBody, PipelineRespBody, StreamResult};
 use super::Shared;
 
 /// Largest request body accepted; a dev server has no use for more, and it bounds memory.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
-
-/// Response bodies: whole (`full`), or streamed where they can be large (`/export`); a
-/// stream that fails cuts the connection, so the client sees a short body, not a wrong one.
-pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
-
-pub(super) fn full(body: impl Into<Bytes>) -> Body {
-    Full::new(body.into()).map_err(|never| match never {}).boxed_unsync()
-}
-
-pub(super) fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(full(body));
-    *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
-}
-
-pub(super) fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body> {
-    match serde_json::to_vec(v) {
-        Ok(b) => reply(status, "application/json", b),
-        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", format!("Could not encode response: {e}")),
-    }
-}
-
-fn error_response(e: ServeError) -> Response<Body> {
-    match e {
-        ServeError::Protocol(m) => reply(StatusCode::BAD_REQUEST, "text/plain", m),
-        ServeError::Forbidden(m) => json(StatusCode::FORBIDDEN, &serde_json::json!({ "error": m })),
-        ServeError::Overloaded(m) => {
-            let mut r = json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({ "error": m }));
-            r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
-            r
-        }
-        ServeError::StreamExpired => json(
-            StatusCode::BAD_REQUEST,
-            &serde_json::json!({ "message": "The stream has expired due to inactivity", "code": "STREAM_EXPIRED" }),
-        ),
-        // A statement error outside a stream result (not expected): report it like sqld's JSON errors.
-        ServeError::Stmt(err) => json(StatusCode::BAD_REQUEST, &err),
-    }
-}
-
-pub(super) fn auth_response(e: AuthError) -> Response<Body> {
-    json(StatusCode::UNAUTHORIZED, &serde_json::json!({ "error": format!("Unauthorized: `{}`", e.message()) }))
-}
 
 /// Routes one request. Never fails: every error becomes a response.
 pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {

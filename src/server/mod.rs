@@ -25,6 +25,7 @@ mod limits;
 mod pipeline;
 mod proto;
 mod quick;
+mod response;
 mod streams;
 mod sync;
 mod ws;
