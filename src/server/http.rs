@@ -1,5 +1,5 @@
 //! HTTP routes: `/v2|v3/pipeline`, `/v3/cursor`, `/health`, the WebSocket upgrade, and the
-//! replica sync routes (`sync`).
+//! replica sync routes (`replication`).
 
 use std::sync::Arc;
 
@@ -50,8 +50,8 @@ async fn route_checked(shared: Arc<Shared>, req: Request<Incoming>) -> Response<
         return super::ws::upgrade(shared, req);
     }
     let path = req.uri().path().trim_end_matches('/').to_owned();
-    if super::sync::is_sync_path(&path) {
-        return super::sync::route(shared, req, &path).await;
+    if super::replication::is_sync_path(&path) {
+        return super::replication::route(shared, req, &path).await;
     }
     match (req.method(), path.as_str()) {
         (&Method::GET, "/health") => reply(StatusCode::OK, "text/plain", ""),

@@ -25,9 +25,9 @@ mod limits;
 mod pipeline;
 mod proto;
 mod quick;
+mod replication;
 mod response;
 mod streams;
-mod sync;
 mod ws;
 mod ws_session;
 
