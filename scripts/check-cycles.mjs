@@ -58,6 +58,24 @@ function withoutTests(text) {
   return at >= 0 ? text.slice(0, at) : text;
 }
 
+/** The first path segment of each item of the `{ … }` group that starts at `at`. */
+function groupItems(text, at) {
+  const items = [];
+  let depth = 1;
+  let item = "";
+  for (let i = at; i < text.length && depth > 0; i++) {
+    const ch = text[i];
+    if (ch === "{") depth++;
+    else if (ch === "}") depth--;
+    if (depth === 1 && ch === ",") {
+      items.push(item);
+      item = "";
+    } else if (depth >= 1) item += ch;
+  }
+  items.push(item);
+  return items.map((i) => /^\s*(\w+)/.exec(i)?.[1]).filter(Boolean);
+}
+
 export function rustGraph(root) {
   const files = walk(join(root, "src"), ".rs");
   const byModule = new Map(files.map((f) => [modulePath(root, f).join("::"), f]));
@@ -80,9 +98,10 @@ export function rustGraph(root) {
       const target = fileOf(segments);
       if (target && target !== file) deps.add(target);
     };
-    // `use a::{b, c::d}` groups: the prefix before the brace is what matters for the file.
-    for (const m of text.matchAll(/\b((?:crate|super|self)(?:::\w+)*)(?:::\{|::\*|\b)/g)) {
+    for (const m of text.matchAll(/\b((?:crate|super|self)(?:::\w+)*)(::\{)?/g)) {
       const segs = m[1].split("::");
+      // `pub(crate)`, `pub(super)`, `&self`: a keyword alone names nothing to import.
+      if (segs.length === 1 && !m[2]) continue;
       let base;
       if (segs[0] === "crate") base = [];
       else if (segs[0] === "self") base = [...here];
@@ -94,7 +113,13 @@ export function rustGraph(root) {
         }
         segs.unshift("super");
       }
-      add([...base, ...segs.slice(1)]);
+      const prefix = [...base, ...segs.slice(1)];
+      if (!m[2]) {
+        add(prefix);
+        continue;
+      }
+      // `use a::{b, c::d, self}`: each item names its own module (or the prefix's items).
+      for (const item of groupItems(text, m.index + m[0].length)) add(item === "self" ? prefix : [...prefix, item]);
     }
     // A child's items named from here (`child::Item`, `use child::…`).
     for (const child of children) {
