@@ -14,7 +14,6 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 const KNOWN_RUST = [
   ["src/sqlite/busy.rs", "src/sqlite/connection.rs", "src/sqlite/mod.rs", "src/sqlite/settings.rs", "src/sqlite/wal.rs"],
-  ["src/local/apply.rs", "src/local/mod.rs"],
   ["src/server/batch.rs", "src/server/exec.rs", "src/server/pipeline.rs", "src/server/quick.rs", "src/server/streams.rs"],
   ["src/server/cursor.rs", "src/server/http.rs", "src/server/mod.rs", "src/server/replication.rs", "src/server/ws.rs", "src/server/ws_session.rs"],
 ];

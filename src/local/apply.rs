@@ -1,7 +1,7 @@
 //! Resetting and migrating a database file through one connection, atomically.
 
 use super::query::{column_text, has_row};
-use super::LocalError;
+use super::error::LocalError;
 use crate::push::{self, run_ready, PushError, PushOptions, Status};
 use crate::schema::Schema;
 use crate::sql;
