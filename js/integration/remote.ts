@@ -1,7 +1,5 @@
 // `astro dev --remote` / `astro build --remote`: the connection settings, checked at startup.
 import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
 import { webClientConfig } from "../runtime/web.js";
 import { REMOTE_KEY } from "../runtime/remote-core.js";
