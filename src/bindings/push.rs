@@ -39,8 +39,10 @@ pub struct PushStep {
     pub table: String,
     pub column: Option<String>,
     /// `safe` | `lossless` | `lossy` | `conflict`.
+    #[napi(ts_type = "\"safe\" | \"lossless\" | \"lossy\" | \"conflict\"")]
     pub safety: String,
     /// What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows).
+    #[napi(ts_type = "\"nothing\" | \"column\" | \"table\"")]
     pub loses: String,
     /// The read-only query that decides whether the step loses or breaks data.
     pub check: Option<String>,
@@ -73,6 +75,7 @@ pub struct PushDrift {
 pub struct PushReport {
     /// `match` (nothing to do), `changes` (due, not applied), `blocked` (refused, nothing
     /// changed) or `applied` (in one transaction).
+    #[napi(ts_type = "\"match\" | \"changes\" | \"blocked\" | \"applied\"")]
     pub status: String,
     /// The plan's statements, in order.
     pub queries: Vec<String>,

@@ -53,8 +53,10 @@ pub struct MigrationStep {
     pub column: Option<String>,
     /// `safe` | `lossless` (rebuild with row copy) | `lossy` | `conflict` (the data must be
     /// fixed first, else the transaction fails and rolls back).
+    #[napi(ts_type = "\"safe\" | \"lossless\" | \"lossy\" | \"conflict\"")]
     pub safety: String,
     /// What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows).
+    #[napi(ts_type = "\"nothing\" | \"column\" | \"table\"")]
     pub loses: String,
     /// A read-only SQL query: when present, the step is lossy/conflicting only if it returns
     /// a row. Run it against the target database before asking the user.
