@@ -226,3 +226,12 @@ test("CLI: the message, then the hint on its own line; exit code 1; nothing secr
   assert.match(nn.stderr, /NOT NULL constraint failed: Author\.name/);
   assert.match(nn.stderr, /^ {2}Hint: A required column got no value/m);
 });
+
+test("a seed's failing row as shown: secrets hidden by column name, long values cut", async () => {
+  const { showRow } = await import("../dist/runtime/insert-errors.js");
+  const long = "y".repeat(100);
+  assert.equal(
+    showRow({ id: 1, authorId: 2, authToken: "t0k", password: "pw", api_key: "k", apiKey: "k", secretary: "Ann", note: long, when: new Date(0), blob: new Uint8Array(3), big: 5n, nothing: null }),
+    `{ id: 1, authorId: 2, authToken: ***, password: ***, api_key: ***, apiKey: ***, secretary: "Ann", note: "${"y".repeat(60)}…" (100 chars), when: 1970-01-01T00:00:00.000Z, blob: <3 bytes>, big: 5n, nothing: null }`,
+  );
+});

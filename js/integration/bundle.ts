@@ -33,18 +33,26 @@ export interface SourceLocation {
   column: number;
 }
 
-/** The first frame of `stack` that is in the bundle, as a place in the file it came from. */
-export function sourceLocation(origin: BundleOrigin, root: URL, stack: string | undefined): SourceLocation | undefined {
-  const map = stack ? origin.map() : undefined;
-  if (!stack || !map) return undefined;
-  const escaped = origin.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
-  if (!m) return undefined;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The first frame of `stack` that is in the bundle, as a place in the file it came from. When
+ * Node already maps stacks (`astro dev` turns source maps on), the frame names `file` itself.
+ */
+export function sourceLocation(origin: BundleOrigin, root: URL, stack: string | undefined, file?: URL): SourceLocation | undefined {
+  if (!stack) return undefined;
+  const m = new RegExp(`${escape(origin.url)}:(\\d+):(\\d+)`).exec(stack);
+  if (!m) {
+    const mapped = file && new RegExp(`${escape(display(root, file))}:(\\d+):(\\d+)`).exec(stack);
+    return mapped && file ? { file, line: Number(mapped[1]), column: Number(mapped[2]) } : undefined;
+  }
+  const map = origin.map();
+  if (!map) return undefined;
   const entry = map.findEntry(Number(m[1]) - 1, Number(m[2]) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
   if (!entry?.originalSource || entry.originalLine === undefined) return undefined;
   // esbuild names sources relative to the working directory it was given: the root.
-  const file = /^[a-z]+:/i.test(entry.originalSource) ? new URL(entry.originalSource) : new URL(entry.originalSource, root);
-  return { file, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+  const source = /^[a-z]+:/i.test(entry.originalSource) ? new URL(entry.originalSource) : new URL(entry.originalSource, root);
+  return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
 }
 
 /** The inline source map esbuild appended to `code`. */

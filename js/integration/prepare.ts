@@ -142,7 +142,7 @@ function importMetaEnv(): Record<string, unknown> {
 function seedFailure(root: URL, file: URL | undefined, origin: BundleOrigin | undefined, e: unknown): Error {
   if (e instanceof AstroDbError) return e;
   const insert = failedInsert(e);
-  const at = origin && sourceLocation(origin, root, insert?.site?.stack ?? (e as Error)?.stack);
+  const at = origin && sourceLocation(origin, root, insert?.site?.stack ?? (e as Error)?.stack, file);
   const seed = file ? display(root, file) : "a seed file";
   const line = at && `${display(root, at.file)}:${at.line}`;
   const where = !line ? seed : file && at.file.href === file.href ? line : `${seed} (at ${line})`;

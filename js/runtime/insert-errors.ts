@@ -41,12 +41,19 @@ export function callSite(fn: Function): { stack?: string } {
   return site;
 }
 
-const SECRET_NAME = /pass(word)?|secret|token|api[-_]?key|private|credential|auth/i;
+const SECRET_WORDS = new Set(["password", "passwd", "pass", "secret", "token", "credential", "credentials", "apikey"]);
+const KEY_KINDS = new Set(["api", "private", "secret", "encryption"]);
+
+/** Whether a column's name says it holds a secret (`authToken`, `api_key`; not `authorId`). */
+function isSecretName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((w, i) => SECRET_WORDS.has(w) || (w === "key" && KEY_KINDS.has(words[i - 1] ?? "")));
+}
 const MAX_TEXT = 60;
 
 /** One value as a seed failure shows it: long text cut, secret-looking columns hidden. */
 function showValue(name: string, v: unknown): string {
-  if (v !== null && v !== undefined && SECRET_NAME.test(name)) return "***";
+  if (v !== null && v !== undefined && isSecretName(name)) return "***";
   if (typeof v === "string") return JSON.stringify(v.length > MAX_TEXT ? `${v.slice(0, MAX_TEXT)}…` : v) + (v.length > MAX_TEXT ? ` (${v.length} chars)` : "");
   if (typeof v === "bigint") return `${v}n`;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? "Invalid Date" : v.toISOString();
