@@ -55,6 +55,9 @@ pub fn init_from_env() {
     }
 }
 
+/// The target prefix of this crate's events (`astro_db::client::local`, …).
+const CRATE: &str = "astro_db";
+
 struct OpenSpan {
     name: &'static str,
     level: Level,
@@ -136,7 +139,8 @@ impl Subscriber for StderrLog {
     }
 
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        *meta.level() <= self.max
+        // Our own events only: a dependency's would be noise, and their callsites stay off.
+        *meta.level() <= self.max && meta.target().starts_with(CRATE)
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
@@ -215,6 +219,8 @@ mod tests {
         tracing::subscriber::with_default(log, || {
             tracing::info!(rows = 3, table = "Author", "seed batch");
             tracing::debug!("too detailed for info");
+            // Another crate's event: not ours to print.
+            tracing::info!(target: "hyper::proto", "foreign");
             let span = tracing::info_span!("open", path = "x.db");
             drop(span);
         });
