@@ -10,8 +10,6 @@ use super::error::Failure;
 use super::local::Local;
 
 /// A connection's state, reachable from the napi-rs methods and from the raw fast path.
-/// JS is single-threaded, so the only way to reach it twice at once is re-entrancy (a
-/// getter on an argument calling back into the same connection): `enter` refuses that.
 pub(crate) struct Shared {
     busy: Cell<bool>,
     local: UnsafeCell<Local>,
