@@ -235,3 +235,10 @@ test("a seed's failing row as shown: secrets hidden by column name, long values 
     `{ id: 1, authorId: 2, authToken: ***, password: ***, api_key: ***, apiKey: ***, secretary: "Ann", note: "${"y".repeat(60)}…" (100 chars), when: 1970-01-01T00:00:00.000Z, blob: <3 bytes>, big: 5n, nothing: null }`,
   );
 });
+
+test("@libsql/client's shape (mode: 'web'): the HTTP status on the cause is enough", () => {
+  const http = Object.assign(new Error("Server returned HTTP status 401"), { status: 401 });
+  const outer = Object.assign(new Error("SERVER_ERROR: Server returned HTTP status 401", { cause: http }), { code: "SERVER_ERROR" });
+  assert.equal(failureKind(outer), "AUTH");
+  assert.match(hintFor(outer, { shown: "S", remote: true }), /^The remote database at S rejected the credentials/);
+});

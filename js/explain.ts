@@ -50,8 +50,9 @@ export function failureKind(e: unknown): FailureKind | undefined {
       return (HINTS as Record<string, unknown>)[key] ? (key as FailureKind) : "SQLITE_CONSTRAINT";
     }
     if (key === "SQLITE_NOTADB" || key.startsWith("SQLITE_BUSY")) return key === "SQLITE_NOTADB" ? "SQLITE_NOTADB" : "SQLITE_BUSY";
-    if (code === "SERVER_ERROR" && status === 401) return "AUTH";
-    if (code === "SERVER_ERROR" && status === 403) return "FORBIDDEN";
+    // Only an HTTP failure has a `status` (ours on the error, @libsql/client's on its cause).
+    if (status === 401) return "AUTH";
+    if (status === 403) return "FORBIDDEN";
     if (typeof code === "string" && NETWORK_CODES.has(code)) return "NETWORK";
     if (typeof code === "string" && URL_CODES.has(code)) return "URL_INVALID";
     if (code === "SQL_PARSE_ERROR") return "SYNTAX";
