@@ -100,10 +100,11 @@ export async function probeRemote(conn: RemoteConnection, tables: string[]): Pro
 export function checkWebClient(root: URL): void {
   try {
     createRequire(new URL("package.json", root)).resolve("@libsql/client/web");
-  } catch {
-    throw new AstroDbError(
-      "db({ mode: 'web' }) with --remote uses @libsql/client/web, which is not installed in this project.",
-      "Install it: npm install @libsql/client",
-    );
+  } catch (e) {
+    throw new AstroDbError("db({ mode: 'web' }) with --remote uses @libsql/client/web, which is not installed in this project.", {
+      code: "ASTRO_DB_WEB_CLIENT_MISSING",
+      hint: "Install it: npm install @libsql/client",
+      cause: e,
+    });
   }
 }
