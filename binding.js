@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }
@@ -781,7 +781,6 @@ export { NativeReplica }
 export { SchemaTarget }
 export { ServerHandle }
 export { createAuthToken }
-export { createTablesSql }
 export { fastExecuteFunction }
 export { generateTypes }
 export { loadSchema }

@@ -176,25 +176,13 @@ export interface AuthTokenOptions {
   /** Ed25519 private key: PEM PKCS#8 (`BEGIN PRIVATE KEY`) or the raw 32-byte seed in base64. */
   privateKey: string
   /** `"rw"` (default) or `"ro"`. */
-  access?: string
+  access?: "rw" | "ro"
   /** Lifetime in seconds; without it the token does not expire. */
   expiresInSeconds?: number
 }
 
 /** Signs a JWT the server (and sqld) accepts with the matching public key. */
 export declare function createAuthToken(options: AuthTokenOptions): string
-
-/** Options of [`create_tables_sql`]. */
-export interface CreateTablesOptions {
-  /** Start with `DROP TABLE IF EXISTS` for every table (the local dev database reset). */
-  dropExisting?: boolean
-}
-
-/**
- * The statements creating every table and index of a snapshot in an empty database,
- * optionally preceded by `DROP TABLE IF EXISTS` for each table.
- */
-export declare function createTablesSql(snapshotJson: string, options?: CreateTablesOptions | undefined | null): Array<string>
 
 /** Options of [`SchemaTarget::dump`]. */
 export interface DumpOptions {
@@ -241,7 +229,7 @@ export interface FileOptions {
    * `"wal"` (default): readers never wait for the writer. `"delete"`: the rollback
    * journal, for filesystems where WAL cannot work (network filesystems).
    */
-  journalMode?: string
+  journalMode?: "wal" | "delete"
 }
 
 /** The `.d.ts` text declaring `astro:db`'s tables for a snapshot from `loadSchema`. */
@@ -251,7 +239,7 @@ export declare function generateTypes(snapshotJson: string): string
 export interface LoadedSchema {
   /**
    * The snapshot JSON (`{"version":"2024-03-12","schema":{…}}`), as stored in
-   * `_astro_db_snapshot`; pass it to `planMigration`, `generateTypes`, `createTablesSql`.
+   * `_astro_db_snapshot`; pass it to `planMigration` and `generateTypes`.
    */
   snapshot: string
   /** A 16-hex-digit hash of `snapshot`; equal configs give equal hashes. */
@@ -350,9 +338,9 @@ export interface MigrationStep {
    * `safe` | `lossless` (rebuild with row copy) | `lossy` | `conflict` (the data must be
    * fixed first, else the transaction fails and rolls back).
    */
-  safety: string
+  safety: "safe" | "lossless" | "lossy" | "conflict"
   /** What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows). */
-  loses: string
+  loses: "nothing" | "column" | "table"
   /**
    * A read-only SQL query: when present, the step is lossy/conflicting only if it returns
    * a row. Run it against the target database before asking the user.
@@ -406,7 +394,7 @@ export interface PushReport {
    * `match` (nothing to do), `changes` (due, not applied), `blocked` (refused, nothing
    * changed) or `applied` (in one transaction).
    */
-  status: string
+  status: "match" | "changes" | "blocked" | "applied"
   /** The plan's statements, in order. */
   queries: Array<string>
   steps: Array<PushStep>
@@ -430,9 +418,9 @@ export interface PushStep {
   table: string
   column?: string
   /** `safe` | `lossless` | `lossy` | `conflict`. */
-  safety: string
+  safety: "safe" | "lossless" | "lossy" | "conflict"
   /** What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows). */
-  loses: string
+  loses: "nothing" | "column" | "table"
   /** The read-only query that decides whether the step loses or breaks data. */
   check?: string
   /** Rows that query found (absent when it was not asked). */

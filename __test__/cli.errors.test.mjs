@@ -27,7 +27,7 @@ test("tokens: a bad or missing token is a clear 401 error and never printed; the
   for (const extra of [{ ASTRO_DB_APP_TOKEN: wrongToken }, {}]) {
     const r = await p.run(["push"], { ...env, ...extra });
     assert.equal(r.code, 1, r.all);
-    assert.match(r.stderr, /refused the credentials \(401 Unauthorized\): check ASTRO_DB_APP_TOKEN or --db-app-token/);
+    assert.match(r.stderr, /refused the credentials \(401 Unauthorized\): [^\n]*\n {2}Hint: [^\n]*check ASTRO_DB_APP_TOKEN \(or --db-app-token\)/);
     assert.ok(!r.all.includes(wrongToken));
   }
   const r = await p.run(["push", "--db-app-token", token], { ...env, ASTRO_DB_APP_TOKEN: wrongToken });

@@ -1,6 +1,7 @@
 // Client benchmark: our native client against @libsql/client on file databases.
 // Each case runs as paired rounds (reference, then ours, on fresh databases); the
-// figures are medians. Run: node bench/client.mjs [rounds]
+// figures are medians. Run: node bench/client.mjs [rounds] [logs] (`logs`: only the native
+// logs section, below).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { eq } from "drizzle-orm";
 import { createClient as ours } from "@astrojs/db/client";
 
 const ROUNDS = Number(process.argv[2] ?? 5);
+const ONLY_LOGS = process.argv[3] === "logs";
 const N = 100_000;
 const dir = mkdtempSync(join(tmpdir(), "astro-db-bench-"));
 let seq = 0;
@@ -84,7 +86,7 @@ async function time(factory, kase) {
 }
 
 const results = {};
-for (const [name, kase] of Object.entries(cases)) {
+for (const [name, kase] of Object.entries(ONLY_LOGS ? {} : cases)) {
   const ref = [];
   const mine = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -97,7 +99,7 @@ for (const [name, kase] of Object.entries(cases)) {
 }
 
 // (a) against the ceiling: the same inserts in a pure-Rust loop over the libsql crate.
-try {
+if (!ONLY_LOGS) try {
   const out = execFileSync("cargo", ["run", "--quiet", "--release", "--example", "bench_ceiling", "--", String(N), String(ROUNDS)], {
     cwd: new URL("..", import.meta.url).pathname,
     encoding: "utf8",
@@ -111,7 +113,7 @@ try {
 }
 
 // Memory: 1M queries in a loop, in a fresh process so that earlier cases do not count.
-{
+if (!ONLY_LOGS) {
   const script = `
     const { createClient } = await import("@astrojs/db/client");
     const c = createClient({ url: ":memory:" });
@@ -129,6 +131,49 @@ try {
   const { before, after } = JSON.parse(out);
   const mb = (x) => (x / 2 ** 20).toFixed(1);
   console.log(`memory: RSS ${mb(before)} MB before 1M queries, ${mb(after)} MB after (${after >= before ? "+" : ""}${mb(after - before)} MB)`);
+}
+
+// Native logs (ASTRO_DB_LOG): off must cost nothing. The same workload in fresh processes,
+// paired rounds: logs off, logs on (debug, stderr discarded), and, with ASTRO_DB_BASELINE=<dir>
+// (a build of main), the code without logs at all. The workload: 50k inserts in a transaction,
+// 20k point selects, 1,000 bulk inserts of 50 rows (each one a logged "seed batch" when on).
+{
+  const workload = (pkg, file) => `
+    const { createClient } = await import(${JSON.stringify(`${pkg}/dist/client/index.js`)});
+    const c = createClient({ url: ${JSON.stringify(`file:${file}`)} });
+    await c.execute("create table item (id integer primary key, n integer not null, label text not null)");
+    const t0 = performance.now();
+    const tx = await c.transaction("write");
+    for (let i = 0; i < 50_000; i++) await tx.execute({ sql: "insert into item (n, label) values (?, ?)", args: [i, "l" + i] });
+    await tx.commit();
+    for (let i = 0; i < 20_000; i++) await c.execute({ sql: "select * from item where id = ?", args: [(i % 50_000) + 1] });
+    const insertRows = c[Symbol.for("@astrojs/db:insert-rows")];
+    const values = Array.from({ length: 100 }, (_, i) => (i % 2 ? "x" : i));
+    for (let b = 0; b < 1000; b++) await insertRows("insert into item (n, label) values (?, ?)", values, 2);
+    console.log(performance.now() - t0);
+    c.close();`;
+  const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+  const variants = { off: [here, {}], on: [here, { ASTRO_DB_LOG: "debug" }] };
+  if (process.env.ASTRO_DB_BASELINE) variants.main = [process.env.ASTRO_DB_BASELINE, {}];
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const order = Object.entries(variants);
+  for (let r = 0; r < ROUNDS; r++) {
+    // Rotated each round: whichever runs first in a round pays for a colder machine.
+    for (const [name, [pkg, env]] of [...order.slice(r % order.length), ...order.slice(0, r % order.length)]) {
+      const { ASTRO_DB_LOG, ...clean } = process.env;
+      void ASTRO_DB_LOG;
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", workload(pkg, join(dir, `log${seq++}.db`))], {
+        env: { ...clean, ...env },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      times[name].push(Number(out.trim()));
+      if (process.env.BENCH_VERBOSE) console.log(name, out.trim());
+    }
+  }
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  const vsMain = m.main ? `, main ${m.main.toFixed(0)} ms (off/main ${(m.off / m.main).toFixed(3)}x)` : " (set ASTRO_DB_BASELINE=<main checkout> to compare with main)";
+  console.log(`native logs: off ${m.off.toFixed(0)} ms, on ${m.on.toFixed(0)} ms (on/off ${(m.on / m.off).toFixed(3)}x)${vsMain}`);
 }
 
 rmSync(dir, { recursive: true, force: true });

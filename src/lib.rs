@@ -2,6 +2,13 @@
 //! database lifecycle. Modules hold the logic; `#[napi]` items stay thin.
 
 mod client;
+mod log;
+
+/// Native logs (`ASTRO_DB_LOG`), set up once when Node loads the addon.
+#[napi_derive::module_init]
+fn init() {
+    log::init_from_env();
+}
 pub use client::{NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica};
 mod sqlite;
 

@@ -293,7 +293,7 @@ static APPLIED_WITH: [std::sync::atomic::AtomicU64; 4] = [const { std::sync::ato
 struct Lib<'a>(&'a Connection);
 
 fn lib_err(e: libsql::Error) -> ExecError {
-    ExecError { code: "SQLITE_ERROR".into(), message: e.to_string(), statement: None }
+    ExecError::new("SQLITE_ERROR", e.to_string())
 }
 
 async fn lib_rows(conn: &Connection, q: &str) -> Result<Rows, ExecError> {

@@ -408,9 +408,9 @@ export class Project {
     rmSync(this.path(file), { recursive: true, force: true });
   }
 
-  /** Runs `astro <args>` to completion. */
-  astro(args, { env, timeout = 240_000 } = {}) {
-    return run(process.execPath, [this.ws.astroBin, ...args], { cwd: this.root, env, timeout });
+  /** Runs `astro <args>` to completion (in the project, unless `cwd` says elsewhere). */
+  astro(args, { env, timeout = 240_000, cwd = this.root } = {}) {
+    return run(process.execPath, [this.ws.astroBin, ...args], { cwd, env, timeout });
   }
 
   /** `astro build`; throws with the output when it fails unless `expectFailure`. */

@@ -135,6 +135,17 @@ test("ASTRO_DATABASE_FILE from .env (relative path)", { timeout: 180_000 }, asyn
   assert.equal((await rows(ws, p.path("from-dotenv.db"), "SELECT count(*) AS n FROM Comment"))[0].n, 3);
 });
 
+test("a relative ASTRO_DATABASE_FILE is taken from the project root, not the working directory", { timeout: 180_000 }, async () => {
+  const ws = await workspace(ASTRO7);
+  const p = fixture(ws, LAYERS, { as: "prod-root", files: { ".env": "ASTRO_DATABASE_FILE=data/rel.db\n" } });
+  const elsewhere = join(p.root, "..");
+  const r = await p.astro(["build", "--root", p.root], { cwd: elsewhere });
+  assert.equal(r.code, 0, r.output);
+  assert.ok(p.exists("data/rel.db"), "the file is in the project");
+  assert.ok(!existsSync(join(elsewhere, "data/rel.db")), "not in the working directory");
+  assert.equal((await rows(ws, p.path("data/rel.db"), "SELECT count(*) AS n FROM Comment"))[0].n, 2);
+});
+
 test("dev with output: 'server': endpoint surfaces a foreign key violation via getDbError", { timeout: 120_000 }, async (t) => {
   const ws = await workspace(ASTRO7);
   const p = fixture(ws, LAYERS, { as: "prod-dev" });

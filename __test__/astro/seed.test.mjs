@@ -18,7 +18,16 @@ export default async function seed() {
 const FK_SEED = `import { Author, Comment, db } from "astro:db";
 export default async function seed() {
   await db.insert(Author).values([{ id: 1, name: "Kasim" }]);
-  await db.insert(Comment).values([{ authorId: 99, body: "orphan" }]);
+  await db.insert(Comment).values([{ authorId: 1, body: "fine" }, { authorId: 99, body: "orphan" }]);
+}
+`;
+
+// Line 5 inserts two comments; the second has no body (NOT NULL) and a long value, shortened.
+const NOT_NULL_SEED = `import { Author, Comment, db } from "astro:db";
+const long = "x".repeat(500);
+export default async function seed() {
+  await db.insert(Author).values([{ id: 1, name: "Kasim" }]);
+  await db.insert(Comment).values([{ authorId: 1, body: "fine" }, { authorId: 1, body: null, meta: { note: long } }]);
 }
 `;
 
@@ -58,8 +67,12 @@ test("seed failure in dev: clear log, empty-but-valid database, recovery when fi
   let mark = dev.output.length;
   p.write("db/seed.ts", FK_SEED);
   const fk = await dev.waitFor(/Failed to seed[\s\S]*?Hint:[^\n]*/, { from: mark });
-  assert.match(fk[0], /db\/seed\.ts/);
-  assert.match(fk[0], /FOREIGN KEY constraint failed/);
+  // The file and line of the insert, the database's error, the table and the row at fault,
+  // and the hint for this kind of constraint.
+  assert.match(fk[0], /Failed to seed the database with db\/seed\.ts:4:\n/);
+  assert.match(fk[0], /SQLITE_CONSTRAINT: FOREIGN KEY constraint failed\n/);
+  assert.match(fk[0], /table Comment, row 1 of values\(\) \(2 rows\): \{ authorId: 99, body: "orphan" \}\n/);
+  assert.match(fk[0], /Hint: A reference points at a row that does not exist: insert the referenced rows first/);
   assert.deepEqual((await dev.json("/api/counts.json")).body, { authors: 0, comments: 0 });
 
   // Fixing the file re-seeds while dev runs.
@@ -77,8 +90,17 @@ test("seed failure in build: the build stops with the seed file and the cause", 
   const p = fixture(ws, "basics", { as: "seed-failure-build", files: { "db/seed.ts": THROWING_SEED } });
   const r = await p.build({ expectFailure: true });
   assert.notEqual(r.code, 0, r.output);
-  assert.match(r.output, /db\/seed\.ts/);
+  assert.match(r.output, /db\/seed\.ts:4/, "the line that threw");
   assert.match(r.output, /boom from the seed/);
+
+  p.write("db/seed.ts", NOT_NULL_SEED);
+  const nn = await p.build({ expectFailure: true });
+  assert.notEqual(nn.code, 0, nn.output);
+  assert.match(nn.output, /Failed to seed the database with db\/seed\.ts:5:/);
+  assert.match(nn.output, /NOT NULL constraint failed: Comment\.body/);
+  assert.match(nn.output, /table Comment, row 1 of values\(\) \(2 rows\): \{ authorId: 1, body: null, meta: \{"note":"x+… \}/);
+  assert.match(nn.output, /A required column got no value/);
+  assert.doesNotMatch(nn.output, /x{61}/, "long values are shortened");
 });
 
 test("a seed's imported file is watched; a project without db/ gets a scaffold in dev", { timeout: 180_000 }, async (t) => {

@@ -51,7 +51,8 @@ export async function runExecute(argv: string[]): Promise<number> {
       migrateLocalDatabase(local, schema.snapshot, target.options);
     } catch (e) {
       target.client.close();
-      throw new UsageError(`The local database ${local} does not match db/config.ts: ${(e as Error).message}`);
+      const err = explain(e, target);
+      throw new UsageError(`The local database ${local} does not match db/config.ts: ${err.message}`, { code: err.code, hint: err.hint, cause: e });
     }
   }
   process.stdout.write(`Executing ${positionals[0]} against ${target.shown}\n`);
@@ -70,7 +71,7 @@ export async function runExecute(argv: string[]): Promise<number> {
         await (mod.default as () => unknown)();
       } catch (e) {
         const err = explain(e, target);
-        throw new UsageError(`${positionals[0]} failed: ${err.message}`);
+        throw new UsageError(`${positionals[0]} failed: ${err.message}`, { code: err.code, hint: err.hint, cause: e });
       }
     } finally {
       await unlink(modFile).catch(() => {});

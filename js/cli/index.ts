@@ -9,6 +9,7 @@ import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
 import { retiredCommand } from "./studio.js";
 import { runDump, runLoad, runPull } from "./data.js";
+import { withHint } from "../errors.js";
 
 const HELP = `Usage: astro-db <command> [options]
 
@@ -76,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`${withHint(e)}\n`);
     return 1;
   }
 }

@@ -7,6 +7,7 @@ import { loadDbSchema } from "../integration/load-config.js";
 import { backupBeforeLoss } from "./data.js";
 import { losesData } from "../integration/backup.js";
 import { UsageError, explain, loadProject, parseArgs, pushTarget, type PushTarget } from "./target.js";
+import { failureKind } from "../explain.js";
 
 export const PUSH_HELP = `Usage: astro-db push [--dry-run] [--json] [--rename <from>=<to>]… [--backfill <Table.column>=<SQL>]…
                      [--accept-data-loss <Table[.column]>]… [--force-reset [--yes]] [--db-app-token <token>]
@@ -47,13 +48,11 @@ export async function runEngine(target: PushTarget, snapshot: string, options: P
   if (!(out instanceof Error)) return out;
   const code = (out as { code?: string }).code;
   const text = out.message.replace(/^[A-Z_]+: /, "");
-  if (code === "ASTRO_DB_INVALID_SNAPSHOT") throw new UsageError(`Could not read the schema snapshot stored in the database: ${text}`);
-  if (code?.startsWith("ASTRO_DB_")) throw new UsageError(`Push refused: ${text}`);
+  if (code === "ASTRO_DB_INVALID_SNAPSHOT") throw new UsageError(`Could not read the schema snapshot stored in the database: ${text}`, { code, cause: out });
+  if (code?.startsWith("ASTRO_DB_")) throw new UsageError(`Push refused: ${text}`, { code, cause: out });
   const explained = explain(out, target);
-  if (options.apply && /^Could not reach/.test(explained.message)) {
-    throw new UsageError(
-      `${explained.message}\nThe push is one transaction: the database is either unchanged or fully updated. Run \`astro-db verify\` to see which (MATCH: it was applied).`,
-    );
+  if (options.apply && failureKind(out) === "NETWORK") {
+    explained.hint = `${explained.hint} The push is one transaction: the database is either unchanged or fully updated. Run \`astro-db verify\` to see which (MATCH: it was applied).`;
   }
   throw explained;
 }

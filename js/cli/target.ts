@@ -8,15 +8,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { SchemaTarget } from "../../index.js";
 import { createClient } from "../client/index.js";
 import { fileUrlOptions, resolveTarget } from "../client/config.js";
-import { ENCRYPTED_HINT, type RemoteDbError } from "../runtime/remote-core.js";
-import { remoteTargetSettings, type RemoteTargetSettings } from "../runtime/remote-url.js";
+import { AstroDbError, UsageError } from "../errors.js";
+import { explain as explainError, failureKind, hide } from "../explain.js";
+import { projectFileUrl, remoteTargetSettings, withoutQuery, type RemoteTargetSettings } from "../database-url.js";
 import type { Client } from "../client/types.js";
 import { evaluateFile } from "../integration/bundle.js";
 import { astroEnv } from "../integration/env.js";
-import { projectFileUrl } from "../integration/remote.js";
+import { localTarget as projectDatabase } from "../integration/prepare.js";
 import type { IntegrationLike } from "../integration/load-config.js";
 
-export class UsageError extends Error {}
+export { UsageError, hide };
 
 export interface Args {
   flags: Record<string, string | true>;
@@ -142,8 +143,8 @@ async function openRemote<T>(root: URL, flags: Args["flags"], open: (config: Rem
   try {
     settings = remoteTargetSettings(env, flagToken);
   } catch (e) {
-    const { message, hint } = e as RemoteDbError;
-    throw new UsageError(hint ? `${message.split("\n")[0]} ${hint}` : message);
+    const err = e as AstroDbError;
+    throw new UsageError(err.message, { code: err.code, hint: err.hint, cause: e });
   }
   const { config, shown, secrets } = settings;
   if (!settings.token && env.ASTRO_STUDIO_APP_TOKEN) {
@@ -154,7 +155,7 @@ async function openRemote<T>(root: URL, flags: Args["flags"], open: (config: Rem
   try {
     return { opened: open({ ...config, url: projectFileUrl(config.url, root) }), shown, secrets, remote: true };
   } catch (e) {
-    throw new UsageError(`ASTRO_DB_REMOTE_URL is not a valid database URL (${shown}): ${hide(String((e as Error)?.message ?? e), secrets)}`);
+    throw explainError(e, `ASTRO_DB_REMOTE_URL is not a valid database URL (${shown})`, { secrets });
   }
 }
 
@@ -198,71 +199,40 @@ export type FileOptions = ReturnType<typeof fileUrlOptions>;
  */
 export async function localTarget(root: URL, mustExist: boolean): Promise<Target & { path: string; options: FileOptions }> {
   const env = await astroEnv(root);
-  const file = env.ASTRO_DATABASE_FILE;
-  let url: URL;
-  let query = "";
-  if (file) {
-    const q = file.indexOf("?");
-    const bare = q >= 0 ? file.slice(0, q) : file;
-    query = q >= 0 ? file.slice(q) : "";
-    url = bare.startsWith("file:") ? new URL(projectFileUrl(bare, root)) : pathToFileURL(isAbsolute(bare) ? bare : join(fileURLToPath(root), bare));
-  } else {
-    url = new URL(".astro/content.db", root);
-  }
+  let path: string;
+  let url: string;
   let options: FileOptions;
   try {
-    options = fileUrlOptions(url.href + query);
+    ({ path, url } = projectDatabase(root, env.ASTRO_DATABASE_FILE));
+    options = fileUrlOptions(url);
   } catch (e) {
-    throw new UsageError(`ASTRO_DATABASE_FILE: ${(e as Error).message}`);
+    throw explainError(e, "ASTRO_DATABASE_FILE");
   }
-  const path = fileURLToPath(url);
   if (!existsSync(path)) {
     if (mustExist) throw new UsageError(`No local database at ${path}: run \`astro dev\` first, or pass --remote.`);
     mkdirSync(dirname(path), { recursive: true });
   }
-  return { client: createClient({ url: url.href, ...options }), shown: path, remote: false, secrets: [], path, options };
+  return { client: createClient({ url: withoutQuery(url), ...options }), shown: path, remote: false, secrets: [], path, options };
 }
 
 export async function chooseTarget(project: Project, flags: Args["flags"], mustExist: boolean): Promise<Target & { path?: string; options?: FileOptions }> {
   return flags.remote ? remoteTarget(project.root, flags) : localTarget(project.root, mustExist);
 }
 
-export function hide(text: string, secrets: Array<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("***");
-  return out;
-}
-
-/** An error from the database, rewritten so that the user knows what to do. */
-export function explain(e: unknown, target: Pick<Target, "shown" | "remote" | "secrets">): Error {
-  const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
-  let raw = String(err?.message ?? e);
+/** An error from the database as a command shows it: where, the code, the hint, the cause kept. */
+export function explain(e: unknown, target: Pick<Target, "shown" | "remote" | "secrets">): AstroDbError {
+  if (e instanceof AstroDbError) return e;
+  const kind = failureKind(e);
+  const place = { shown: target.shown, remote: target.remote, secrets: target.secrets };
+  if (kind === "AUTH") return explainError(e, `${target.shown} refused the credentials (401 Unauthorized)`, place);
+  if (kind === "NETWORK") return explainError(e, `Could not reach the database at ${target.shown}`, place);
+  if (kind === "SQLITE_NOTADB") return explainError(e, `${target.shown} does not open`, place);
+  const err = explainError(e, undefined, place);
   // Drizzle wraps driver errors ("Failed query: …", with the cause appended by our runtime):
   // the cause is what the user needs, so it comes first.
-  const cause = err?.cause?.message;
-  if (cause) raw = `${cause}\n(${raw.split("\ncause: ")[0].trim()})`;
-  const message = hide(raw, target.secrets);
-  const all = `${message} ${err?.code ?? ""} ${err?.cause?.message ?? ""} ${err?.cause?.code ?? ""}`;
-  if (/\b401\b|unauthori[sz]ed/i.test(all)) {
-    return new UsageError(
-      `${target.shown} refused the credentials (401 Unauthorized): check ASTRO_DB_APP_TOKEN or --db-app-token.`,
-    );
-  }
-  if (/SERVER_UNREACHABLE|Cannot reach|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|connection refused|error trying to connect|dns error|failed to connect|fetch failed/i.test(all)) {
-    return new UsageError(`Could not reach the database at ${target.shown}: ${message}`);
-  }
-  if (/SQLITE_NOTADB|file is not a database/i.test(all)) {
-    return new UsageError(`${target.shown} does not open: ${message}\n${ENCRYPTED_HINT}`);
-  }
-  if (/table .* already exists/i.test(message) && target.remote) {
-    return new UsageError(
-      `${message}\nThe database has tables but no schema snapshot that describes them: push to an empty database, or replace its tables with \`astro-db push --force-reset\`. Nothing was changed.`,
-    );
-  }
-  if (/no such table/i.test(message) && target.remote) {
-    return new UsageError(`${message}\nHint: run \`astro-db push\` to create the tables of db/config.ts in ${target.shown}.`);
-  }
-  return new UsageError(message);
+  const cause = (e as { cause?: { message?: unknown } })?.cause?.message;
+  if (typeof cause === "string") err.message = hide(`${cause}\n(${err.message.split("\ncause: ")[0].trim()})`, target.secrets);
+  return err;
 }
 
 /** Runs a command body, closing the client and turning errors into messages and exit codes. */

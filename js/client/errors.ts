@@ -6,6 +6,8 @@ export class LibsqlError extends Error {
   extendedCode?: string;
   /** Numeric SQLite result code. */
   rawCode?: number;
+  /** The HTTP status of a request the server refused (401, 403, …), as `@libsql/client` gives it. */
+  status?: number;
   /** Lets code holding a different copy of this class recognise the error. */
   readonly libsqlError = true;
 
@@ -35,14 +37,17 @@ interface NativeError extends Error {
   extendedCode?: string;
   rawCode?: number;
   statementIndex?: number;
+  status?: number;
 }
 
 /** Turns an error thrown by the native binding into a `LibsqlError`; other errors pass through. */
 export function fromNative(e: unknown): unknown {
   const err = e as NativeError;
   if (!(e instanceof Error) || e.constructor !== Error || typeof err.code !== "string") return e;
-  if (typeof err.statementIndex === "number") {
-    return new LibsqlBatchError(err.message, err.statementIndex, err.code, err.extendedCode, err.rawCode, err);
-  }
-  return new LibsqlError(err.message, err.code, err.extendedCode, err.rawCode, err);
+  const out =
+    typeof err.statementIndex === "number"
+      ? new LibsqlBatchError(err.message, err.statementIndex, err.code, err.extendedCode, err.rawCode, err)
+      : new LibsqlError(err.message, err.code, err.extendedCode, err.rawCode, err);
+  if (typeof err.status === "number") out.status = err.status;
+  return out;
 }

@@ -7,6 +7,7 @@
 // installs it, and strict layouts (pnpm, Yarn PnP) hide a project's transitive packages. It
 // is imported lazily so that nothing at run time (a built server) ever loads it.
 import { mkdir, unlink, writeFile } from "node:fs/promises";
+import { SourceMap } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { AstroDbError } from "./errors.js";
 
@@ -14,6 +15,55 @@ export interface Evaluated {
   mod: Record<string, unknown>;
   /** Absolute paths of the files the bundle read. */
   dependencies: string[];
+  /** Where a line of the bundle came from (see `sourceLocation`). */
+  origin: BundleOrigin;
+}
+
+export interface BundleOrigin {
+  /** The URL the bundle was imported from: the name its frames carry in a stack. */
+  url: string;
+  /** The bundle's source map, parsed on first use (only a failure needs it). */
+  map(): SourceMap | undefined;
+}
+
+/** A place in a project file. */
+export interface SourceLocation {
+  file: URL;
+  line: number;
+  column: number;
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The first frame of `stack` that is in the bundle, as a place in the file it came from. When
+ * Node already maps stacks (`astro dev` turns source maps on), the frame names `file` itself.
+ */
+export function sourceLocation(origin: BundleOrigin, root: URL, stack: string | undefined, file?: URL): SourceLocation | undefined {
+  if (!stack) return undefined;
+  const m = new RegExp(`${escape(origin.url)}:(\\d+):(\\d+)`).exec(stack);
+  if (!m) {
+    const mapped = file && new RegExp(`${escape(display(root, file))}:(\\d+):(\\d+)`).exec(stack);
+    return mapped && file ? { file, line: Number(mapped[1]), column: Number(mapped[2]) } : undefined;
+  }
+  const map = origin.map();
+  if (!map) return undefined;
+  const entry = map.findEntry(Number(m[1]) - 1, Number(m[2]) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+  if (!entry?.originalSource || entry.originalLine === undefined) return undefined;
+  // esbuild names sources relative to the working directory it was given: the root.
+  const source = /^[a-z]+:/i.test(entry.originalSource) ? new URL(entry.originalSource) : new URL(entry.originalSource, root);
+  return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+}
+
+/** The inline source map esbuild appended to `code`. */
+function inlineMap(code: string): SourceMap | undefined {
+  const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+  if (!m) return undefined;
+  try {
+    return new SourceMap(JSON.parse(Buffer.from(m[1], "base64").toString("utf8")));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A scratch directory inside the project (under node_modules, never committed). */
@@ -69,15 +119,18 @@ export async function evaluateFile(root: URL, file: URL, astroDbModule: string, 
     const detail = (e as { errors?: Array<{ text: string; location?: { file: string; line: number } }> }).errors
       ?.map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text))
       .join("\n");
-    throw new AstroDbError(`Could not load ${display(root, file)}:\n${detail ?? String(e)}`);
+    throw new AstroDbError(`Could not load ${display(root, file)}:\n${detail ?? String(e)}`, { code: "ASTRO_DB_LOAD_FAILED", cause: e });
   }
   const dependencies = Object.keys(result.metafile.inputs).map((p: string) => fileURLToPath(new URL(p, root)));
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });
   const tmp = new URL(`eval-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.mjs`, dir);
-  await writeFile(tmp, result.outputFiles[0].text);
+  const code = result.outputFiles[0].text;
+  await writeFile(tmp, code);
   try {
-    return { mod: await import(tmp.href), dependencies };
+    let map: SourceMap | undefined | null = null;
+    const origin = { url: tmp.href, map: () => (map === null ? (map = inlineMap(code)) : map) };
+    return { mod: await import(tmp.href), dependencies, origin };
   } finally {
     await unlink(tmp).catch(() => {});
   }

@@ -6,8 +6,10 @@ import { fileURLToPath } from "node:url";
 import { generateTypes } from "../../index.js";
 import { astroEnv } from "./env.js";
 import { AstroDbError } from "./errors.js";
+import { withHint } from "../errors.js";
 import { CONFIG_FILE_NAMES, dbDirectory, loadDbSchema, type LoadedSchema } from "./load-config.js";
 import { localTarget, prepareDatabase, seedFiles, type Target } from "./prepare.js";
+import { LOCAL_DB_KEY } from "./virtual-module.js";
 import { scaffoldDbDirectory } from "./scaffold.js";
 import { checkWebClient, probeRemote, publishRemote, resolveRemote, wantsRemote, type RemoteConnection } from "./remote.js";
 import { vitePluginDb } from "./vite-plugin.js";
@@ -90,6 +92,8 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
         output = buildOutput;
         env = await astroEnv(root, command === "dev" ? "development" : "production");
         target = localTarget(root, env.ASTRO_DATABASE_FILE);
+        // `astro:db` in this process opens the file resolved here, from the project root.
+        if (!remote) (globalThis as Record<symbol, unknown>)[Symbol.for(LOCAL_DB_KEY)] = target.url;
         schema = await loadDbSchema(root, config.integrations as any);
         for (const w of schema.warnings) logger.warn(w);
         if (remote) {
@@ -128,7 +132,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
             for (const f of await prepare(logger)) seedInputs.add(f);
           } catch (e) {
             // The dev server stays up on an empty database; a fix to the file re-runs this.
-            logger.error(e instanceof AstroDbError && e.hint ? `${e.message}\n  Hint: ${e.hint}` : String((e as Error)?.message ?? e));
+            logger.error(withHint(e));
           }
         };
         await run();

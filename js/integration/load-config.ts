@@ -102,8 +102,9 @@ export async function loadDbSchema(root: URL, integrations: IntegrationLike[]): 
 
 function invalidConfig(problems: Problem[]): AstroDbError {
   const lines = problems.map((p) => `- ${p.path}: ${p.message}`);
-  const err = new AstroDbError(`Invalid database config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
-  (err as any).code = "ASTRO_DB_INVALID_CONFIG";
+  const err = new AstroDbError(`Invalid database config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`, {
+    code: "ASTRO_DB_INVALID_CONFIG",
+  });
   (err as any).problems = problems;
   return err;
 }

@@ -12,14 +12,16 @@ import { fileUrlOptions } from "../client/config.js";
 import { SCOPE, type LocalClient } from "../client/local.js";
 import { getDbError } from "../runtime/errors.js";
 import { createDatabase } from "../runtime/database.js";
-import { normalizeDatabaseUrl } from "../runtime/index.js";
-import { display, evaluateFile, scratchDir } from "./bundle.js";
+import { display, evaluateFile, scratchDir, sourceLocation, type BundleOrigin } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
+import { DEV_DATABASE_PATH, localDatabaseUrl, withoutQuery } from "../database-url.js";
+import { codeOf, explain, hide, hintFor } from "../explain.js";
+import { failedInsert, showRow } from "../runtime/insert-errors.js";
 import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
 import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
 import { runSqlSeed, sqlSeedFile } from "./seed-sql.js";
 
-export const DB_PATH = ".astro/content.db";
+export const DB_PATH = DEV_DATABASE_PATH;
 
 export interface Target {
   /** Absolute path of the database file. */
@@ -28,12 +30,15 @@ export interface Target {
   persistent: boolean;
   /** The file options of ASTRO_DATABASE_FILE's query (`?journalMode=delete`…), for every open. */
   options?: { busyTimeout: number; journalMode: "wal" | "delete" };
+  /** The file's URL with its options: what `astro:db` in this process opens. */
+  url: string;
 }
 
+/** The project's local database (see `localDatabaseUrl`), its options checked. */
 export function localTarget(root: URL, astroDatabaseFile: string | undefined): Target {
-  if (!astroDatabaseFile) return { path: fileURLToPath(new URL(DB_PATH, root)), persistent: false };
-  const url = normalizeDatabaseUrl(astroDatabaseFile, "");
-  return { path: fileURLToPath(url), persistent: true, options: fileUrlOptions(url) };
+  const { url, persistent } = localDatabaseUrl(root, astroDatabaseFile);
+  const path = fileURLToPath(withoutQuery(url));
+  return persistent ? { path, persistent, options: fileUrlOptions(url), url } : { path, persistent, url };
 }
 
 export interface Outcome {
@@ -61,10 +66,10 @@ export async function prepareDatabase(root: URL, schema: LoadedSchema, target: T
     try {
       m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
     } catch (e) {
-      throw new AstroDbError(
-        `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE): ${(e as Error).message}`,
-        "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.",
-      );
+      // The engine's code (`ASTRO_DB_DATA_LOSS`, a SQLite code…) is kept: it says why.
+      const err = explain(e, `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE)`, { shown: target.path });
+      err.hint = err.hint ?? "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.";
+      throw err;
     }
     if (m.adopted.length) messages.push(`Adopted existing tables ${m.adopted.join(", ")} into the schema history.`);
     if (m.applied.length) messages.push(`Updated the database schema (${m.applied.length} change${m.applied.length === 1 ? "" : "s"}).`);
@@ -110,7 +115,7 @@ function seedClient(path: string, options: Target["options"]): LocalClient {
 
 async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<string[]> {
   const client = seedClient(target.path, target.options);
-  (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client);
+  (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client, { callSites: true });
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });
   const virtual = fileURLToPath(new URL(`seed-virtual-${schema.hash}.mjs`, dir));
@@ -118,24 +123,30 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
   const dependencies: string[] = [];
   client[SCOPE].begin();
   let current: URL | undefined;
+  let origin: BundleOrigin | undefined;
   try {
     for (const file of files) {
       current = file;
+      origin = undefined;
       if (file.pathname.endsWith(".sql")) {
         await runSqlSeed(client, file);
         continue;
       }
-      const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
+      const { mod, dependencies: deps, origin: o } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
+      origin = o;
       dependencies.push(...deps);
       if (typeof mod.default !== "function") {
-        throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, "export default async function seed() { await db.insert(…).values(…) }");
+        throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, {
+          code: "ASTRO_DB_SEED_NO_DEFAULT",
+          hint: "export default async function seed() { await db.insert(…).values(…) }",
+        });
       }
       await (mod.default as () => unknown)();
     }
     client[SCOPE].end(true);
   } catch (e) {
     client[SCOPE].end(false);
-    throw seedFailure(root, current, e);
+    throw seedFailure(root, current, origin, e);
   }
   return dependencies;
 }
@@ -146,15 +157,32 @@ function importMetaEnv(): Record<string, unknown> {
   return env;
 }
 
-function seedFailure(root: URL, file: URL | undefined, e: unknown): Error {
+/**
+ * A seed's failure as the user needs it: the file and line, the database's error, and for an
+ * insert the table and the row at fault (its index in `values()` and its values, secrets and
+ * long text shortened); the hint is chosen by the database's extended code.
+ */
+function seedFailure(root: URL, file: URL | undefined, origin: BundleOrigin | undefined, e: unknown): Error {
   if (e instanceof AstroDbError) return e;
-  const where = file ? display(root, file) : "a seed file";
+  const insert = failedInsert(e);
+  const at = origin && sourceLocation(origin, root, insert?.site?.stack ?? (e as Error)?.stack, file);
+  const seed = file ? display(root, file) : "a seed file";
+  const line = at && `${display(root, at.file)}:${at.line}`;
+  const where = !line ? seed : file && at.file.href === file.href ? line : `${seed} (at ${line})`;
   const dbError = getDbError(e);
-  const cause = dbError ? dbError.message : e instanceof Error ? e.message : String(e);
-  const hint = dbError?.code === "SQLITE_CONSTRAINT"
-    ? "A constraint failed: check that referenced rows are inserted first and that unique values do not repeat."
-    : "Fix the seed file; the database was left with its tables and no seed data, and seeding runs again when the file changes.";
-  const err = new AstroDbError(`Failed to seed the database with ${where}:\n${cause}`, hint);
-  (err as Error).cause = e;
-  return err;
+  const lines = [`Failed to seed the database with ${where}:`, dbError ? dbError.message : e instanceof Error ? e.message : String(e)];
+  if (insert) {
+    const { table, rows, rowIndex } = insert;
+    const count = `${rows.length} row${rows.length === 1 ? "" : "s"}`;
+    lines.push(
+      rowIndex === undefined || rowIndex >= rows.length
+        ? `  inserting ${count} into ${table} (one statement: the database does not say which row)`
+        : `  table ${table}, row ${rowIndex} of values() (${count}): ${hide(showRow(rows[rowIndex]), [process.env.ASTRO_DB_APP_TOKEN])}`,
+    );
+  }
+  return new AstroDbError(lines.join("\n"), {
+    code: codeOf(dbError) ?? "ASTRO_DB_SEED_FAILED",
+    hint: hintFor(e) ?? "Fix the seed file; the database was left with its tables and no seed data, and seeding runs again when the file changes.",
+    cause: e,
+  });
 }

@@ -1,11 +1,10 @@
 // `astro dev --remote` / `astro build --remote`: the connection settings, checked at startup.
 import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
 import { webClientConfig } from "../runtime/web.js";
-import { ENCRYPTED_HINT, REMOTE_KEY, type RemoteDbError } from "../runtime/remote-core.js";
-import { publicRemoteUrl, remoteTargetSettings, type RemoteClientConfig, type RemoteTargetSettings } from "../runtime/remote-url.js";
+import { REMOTE_KEY } from "../runtime/remote-core.js";
+import { explain, failureKind, URL_HINT } from "../explain.js";
+import { projectFileUrl, publicRemoteUrl, remoteTargetSettings, type RemoteClientConfig, type RemoteTargetSettings } from "../database-url.js";
 import { AstroDbError } from "./errors.js";
 
 export interface RemoteConnection {
@@ -34,12 +33,7 @@ export function flagToken(argv = process.argv.slice(2)): string | undefined {
   return undefined;
 }
 
-/** `file:x.db` (and its query) relative to the project root, as the contract says; other URLs as they are. */
-export function projectFileUrl(url: string, root: URL): string {
-  const m = /^file:(?!\/)([^?#]*)(.*)$/.exec(url);
-  if (!m) return url;
-  return pathToFileURL(join(fileURLToPath(root), decodeURIComponent(m[1]))).href + m[2];
-}
+export { projectFileUrl };
 
 /**
  * The URL and token from the flags and `ASTRO_*` variables; a missing or malformed URL stops
@@ -52,8 +46,8 @@ export function resolveRemote(env: Record<string, string>, mode: "node" | "web",
     settings = remoteTargetSettings(env, flagToken(argv));
     if (mode === "web") webClientConfig(settings.url, settings.token);
   } catch (e) {
-    const { message, hint } = e as RemoteDbError;
-    throw new AstroDbError(`--remote: ${message.split("\n")[0]}`, hint);
+    const err = e as AstroDbError;
+    throw new AstroDbError(`--remote: ${err.message}`, { code: err.code, hint: err.hint, cause: e });
   }
   const { token, shown } = settings;
   const url = root ? projectFileUrl(settings.url, root) : settings.url;
@@ -62,10 +56,9 @@ export function resolveRemote(env: Record<string, string>, mode: "node" | "web",
   try {
     createClient(config).close();
   } catch (e) {
-    throw new AstroDbError(
-      `ASTRO_DB_REMOTE_URL is not a usable database URL: ${(e as Error).message}`,
-      "Use a libSQL URL such as libsql://my-db.example.com, https://host:port or file:path/to/local.db.",
-    );
+    const err = explain(e, "ASTRO_DB_REMOTE_URL is not a usable database URL", { secrets: settings.secrets });
+    err.hint ??= URL_HINT;
+    throw err;
   }
   return { url, token, config, publicUrl: publicRemoteUrl(settings.url), shown };
 }
@@ -86,24 +79,18 @@ export async function probeRemote(conn: RemoteConnection, tables: string[]): Pro
     const present = new Set(rs.rows.map((r) => String((r as Record<string, unknown>).name)));
     return tables.filter((t) => !present.has(t));
   } catch (e) {
-    const msg = String((e as Error)?.message ?? e);
-    const code = String((e as { code?: string })?.code ?? "");
-    if (/\b40[13]\b|unauthori[sz]ed|forbidden/i.test(msg)) {
-      throw new AstroDbError(
-        `The remote database at ${conn.shown} rejected ${conn.token ? "the token" : "the connection: it needs a token"} (${msg.split("\n")[0]}).`,
-        conn.token
-          ? "Check ASTRO_DB_APP_TOKEN (or --db-app-token): the server does not accept it."
-          : "Set ASTRO_DB_APP_TOKEN (in the environment or .env) or pass --db-app-token.",
-      );
-    }
-    if (code === "SERVER_UNREACHABLE" || /unreachable|ECONNREFUSED|ENOTFOUND|connect/i.test(msg)) {
-      throw new AstroDbError(
-        `Could not reach the remote database at ${conn.shown} (${msg.split("\n")[0]}).`,
-        "Check ASTRO_DB_REMOTE_URL and that the server is running and reachable from here.",
-      );
-    }
-    if (code === "SQLITE_NOTADB") throw new AstroDbError(`The database at ${conn.shown} does not open: ${msg.split("\n")[0]}`, ENCRYPTED_HINT);
-    throw new AstroDbError(`The remote database at ${conn.shown} failed: ${msg}`);
+    const kind = failureKind(e);
+    const what =
+      kind === "AUTH" || kind === "FORBIDDEN"
+        ? `The remote database at ${conn.shown} rejected ${conn.token ? "the token" : "the connection: it needs a token"}`
+        : kind === "NETWORK"
+          ? `Could not reach the remote database at ${conn.shown}`
+          : kind === "SQLITE_NOTADB"
+            ? `The database at ${conn.shown} does not open`
+            : `The remote database at ${conn.shown} failed`;
+    const err = explain(e, what, { shown: conn.shown, remote: true, secrets: conn.token ? [conn.token] : [] });
+    if (kind === "AUTH" && !conn.token) err.hint = "Set ASTRO_DB_APP_TOKEN (in the environment or .env) or pass --db-app-token.";
+    throw err;
   } finally {
     client.close();
   }
@@ -113,10 +100,11 @@ export async function probeRemote(conn: RemoteConnection, tables: string[]): Pro
 export function checkWebClient(root: URL): void {
   try {
     createRequire(new URL("package.json", root)).resolve("@libsql/client/web");
-  } catch {
-    throw new AstroDbError(
-      "db({ mode: 'web' }) with --remote uses @libsql/client/web, which is not installed in this project.",
-      "Install it: npm install @libsql/client",
-    );
+  } catch (e) {
+    throw new AstroDbError("db({ mode: 'web' }) with --remote uses @libsql/client/web, which is not installed in this project.", {
+      code: "ASTRO_DB_WEB_CLIENT_MISSING",
+      hint: "Install it: npm install @libsql/client",
+      cause: e,
+    });
   }
 }

@@ -6,6 +6,12 @@ const VIRTUAL = JSON.stringify("@astrojs/db/dist/runtime/virtual.js");
 /** Key under which the seed run's database is published to seed modules. */
 export const SEED_DB_KEY = "@astrojs/db:seed-db";
 
+/**
+ * Key under which the integration publishes the local database URL it resolved (from the
+ * project root) to `astro:db` modules running in the same process (dev, prerendering).
+ */
+export const LOCAL_DB_KEY = "@astrojs/db:local";
+
 function tableExports(tables: Record<string, unknown>): string {
   return Object.entries(tables)
     .map(([name, table]) => `export const ${name} = asDrizzleTable(${JSON.stringify(name)}, ${JSON.stringify(table)});`)
@@ -19,7 +25,7 @@ function tableExports(tables: Record<string, unknown>): string {
 export function runtimeModule(tables: Record<string, unknown>, defaultUrl: string, buildTimeFile: string | undefined): string {
   return `import { asDrizzleTable, createLocalDatabase, normalizeDatabaseUrl } from ${RUNTIME};
 export * from ${VIRTUAL};
-export const dbUrl = normalizeDatabaseUrl(globalThis.process?.env?.ASTRO_DATABASE_FILE ?? ${JSON.stringify(buildTimeFile ?? "")}, ${JSON.stringify(defaultUrl)});
+export const dbUrl = globalThis[Symbol.for(${JSON.stringify(LOCAL_DB_KEY)})] ?? normalizeDatabaseUrl(globalThis.process?.env?.ASTRO_DATABASE_FILE ?? ${JSON.stringify(buildTimeFile ?? "")}, ${JSON.stringify(defaultUrl)});
 export const db = createLocalDatabase(dbUrl);
 ${tableExports(tables)}
 `;

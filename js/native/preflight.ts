@@ -15,11 +15,11 @@ const requireFromRoot = createRequire(new URL("binding.js", root));
 
 /** An error whose `code` says why no native binary could be loaded. */
 export class NativeBindingError extends AstroDbError {
-  code: "ASTRO_DB_NATIVE_MISSING" | "ASTRO_DB_NATIVE_LOAD_FAILED";
+  declare code: "ASTRO_DB_NATIVE_MISSING" | "ASTRO_DB_NATIVE_LOAD_FAILED";
   constructor(code: NativeBindingError["code"], message: string, hint: string, cause?: unknown) {
-    super(`${message}\n${hint}`, hint);
-    this.code = code;
-    if (cause !== undefined) this.cause = cause;
+    // The hint stays in the message too: the loader's error is printed by Node, which shows
+    // `message` alone.
+    super(`${message}\n${hint}`, { code, hint, cause });
   }
 }
 

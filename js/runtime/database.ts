@@ -5,18 +5,18 @@ import { INSERT_ROWS, type InsertRows } from "../client/local.js";
 import { enableFastInserts } from "./fast-insert.js";
 import { showQueryCauses } from "./query-errors.js";
 import type { Client } from "../client/types.js";
-import type { Database } from "./index.js";
+import type { Database } from "./database-type.js";
 
 // `construct` builds a LibSQLDatabase around a given client without importing
 // @libsql/client (which `drizzle-orm/libsql`'s entry does); its typings omit it.
 const construct = (driverCore as unknown as { construct: (client: unknown) => Database }).construct;
 
-/** A Drizzle database over our native client. */
-export function createDatabase(client: Client): Database {
+/** A Drizzle database over our native client. `callSites`: failed inserts say where they were made (seeds). */
+export function createDatabase(client: Client, options: { callSites?: boolean } = {}): Database {
   showQueryCauses();
   const db = construct(client);
   const insertRows = (client as { [INSERT_ROWS]?: InsertRows })[INSERT_ROWS];
-  if (typeof insertRows === "function") enableFastInserts(db, insertRows);
+  if (typeof insertRows === "function") enableFastInserts(db, insertRows, options);
   return db;
 }
 

@@ -10,6 +10,7 @@ import { DrizzleQueryError } from "drizzle-orm/errors";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { InsertRows } from "../client/local.js";
 import { withCause } from "./query-errors.js";
+import { callSite, markFailedInsert } from "./insert-errors.js";
 
 const dialect = new SQLiteAsyncDialect();
 const FALLBACK = Symbol("fallback");
@@ -68,26 +69,41 @@ function plan(table: any, rows: Row[]): Plan | typeof FALLBACK {
   return { sql: `insert into ${quote(getTableName(table))} (${names}) values (${slots})`, width: params, values };
 }
 
-/** Makes `db.insert(table).values(rows)` take the bulk path when awaited as it is. */
-export function enableFastInserts(db: any, insertRows: InsertRows): void {
+/**
+ * Makes `db.insert(table).values(rows)` take the bulk path when awaited as it is. A failure
+ * carries the table, the rows and the refused row's index (see `failedInsert`); with
+ * `callSites` (seeds), also where `values()` was called.
+ */
+export function enableFastInserts(db: any, insertRows: InsertRows, { callSites = false } = {}): void {
   const insert = db.insert.bind(db);
   db.insert = (table: any) => {
     const builder = insert(table);
     const values = builder.values.bind(builder);
-    builder.values = (input: Row | Row[]) => {
+    builder.values = function fastValues(input: Row | Row[]) {
       const rows = Array.isArray(input) ? input : [input];
       // Drizzle rejects an empty insert right away; keep that.
       if (rows.length === 0) return values(input);
+      const site = callSites ? callSite(fastValues) : undefined;
       let real: any;
       const materialize = () => (real ??= values(input));
+      const failed = (e: unknown, rowIndex?: number) => markFailedInsert(e, { table: getTableName(table), rows, rowIndex, site });
       const run = async () => {
         const p = plan(table, rows);
-        if (p === FALLBACK || p.width === 0) return materialize();
+        if (p === FALLBACK || p.width === 0) {
+          try {
+            return await materialize();
+          } catch (e) {
+            // One multi-row statement: SQLite does not say which row, unless there is one.
+            throw failed(e, rows.length === 1 ? 0 : undefined);
+          }
+        }
         try {
           // Awaited here so that a failure while waiting for the write turn is wrapped too.
           return await insertRows(p.sql, p.values, p.width);
         } catch (e) {
-          throw withCause(new DrizzleQueryError(p.sql, [], e as Error));
+          // The bulk path runs one row at a time: the native error's index is the row's.
+          const index = (e as { statementIndex?: unknown }).statementIndex;
+          throw failed(withCause(new DrizzleQueryError(p.sql, [], e as Error)), typeof index === "number" ? index : undefined);
         }
       };
       return new Proxy({} as any, {

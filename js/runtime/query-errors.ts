@@ -5,6 +5,7 @@
 // Pure: the `mode: 'web'` runtime uses it too.
 import { SQLitePreparedQuery } from "drizzle-orm/sqlite-core";
 import { getDbError } from "./errors.js";
+import { causes } from "../errors.js";
 
 const MARK = Symbol.for("@astrojs/db:cause-shown");
 
@@ -16,9 +17,12 @@ export function withCause(e: unknown): unknown {
   if (e.message.includes(cause.message)) return e;
   const extended = db?.extendedCode && db.extendedCode !== db.code ? ` (${db.extendedCode})` : "";
   const named = db ? cause.message : `${cause.name}: ${cause.message}`;
+  // The hint the remote runtime attached (missing table, credentials, …) is what to do next:
+  // it belongs in the log line the user reads, not only in `.cause`.
+  const hint = causes(e).map((c) => (c as { hint?: unknown })?.hint).find((h): h is string => typeof h === "string");
   const before = e.message;
   try {
-    e.message = `${before}\ncause: ${named}${extended}`;
+    e.message = `${before}\ncause: ${named}${extended}${hint ? `\n  Hint: ${hint}` : ""}`;
     if (typeof e.stack === "string") e.stack = e.stack.replace(before, e.message);
     (e as { [MARK]?: true })[MARK] = true;
   } catch {

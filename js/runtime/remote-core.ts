@@ -1,7 +1,9 @@
 // Remote `astro:db` glue shared by the Node runtime (./remote.ts, native client) and the
 // `mode: 'web'` runtime (./web.ts, `@libsql/client/web`). No native code, no Node built-ins.
-import { redact as redactUrl } from "../client/redact.js";
-import type { Database } from "./index.js";
+import { redact as redactUrl } from "../database-url.js";
+import { AstroDbError } from "../errors.js";
+import { hintFor } from "../explain.js";
+import type { Database } from "./database-type.js";
 
 /**
  * Where the integration publishes the connection it resolved (flags, environment, .env)
@@ -22,18 +24,8 @@ export interface RemoteSettings {
   token?: string;
 }
 
-/** What to check when a database file does not open as SQLite (`SQLITE_NOTADB`). */
-export const ENCRYPTED_HINT =
-  "The database file is not readable as SQLite: it is encrypted and the key is missing or wrong, or it is not a database. Check the encryptionKey option in ASTRO_DB_REMOTE_URL (e.g. file:prod.db?encryptionKey=...).";
-
-export class RemoteDbError extends Error {
-  hint?: string;
-  constructor(message: string, hint?: string) {
-    super(hint ? `${message}\n  Hint: ${hint}` : message);
-    this.name = "Astro DB Error";
-    this.hint = hint;
-  }
-}
+export { ENCRYPTED_HINT } from "../explain.js";
+export { RemoteDbError } from "../errors.js";
 
 /** The URL and token in force: the integration's (same process), else the environment, else the build-time URL. */
 export function remoteSettings(defaults: RemoteDefaults): RemoteSettings {
@@ -42,33 +34,25 @@ export function remoteSettings(defaults: RemoteDefaults): RemoteSettings {
   const url = published?.url || env.ASTRO_DB_REMOTE_URL || defaults.url;
   const token = published ? published.token : env.ASTRO_DB_APP_TOKEN || defaults.token;
   if (!url) {
-    throw new RemoteDbError(
-      "No remote database URL: set ASTRO_DB_REMOTE_URL (and ASTRO_DB_APP_TOKEN if the server needs a token) in the server's environment.",
-    );
+    throw new AstroDbError("No remote database URL: ASTRO_DB_REMOTE_URL is not set in the server's environment.", {
+      code: "ASTRO_DB_REMOTE_URL_MISSING",
+      hint: "Set ASTRO_DB_REMOTE_URL (and ASTRO_DB_APP_TOKEN if the server needs a token) in the server's environment.",
+    });
   }
   return { url, token: token || undefined };
 }
 
-/** Adds what the user can do to a failure of the remote database (in place: `getDbError` still finds it). */
+/**
+ * Adds what the user can do to a failure of the remote database as its `hint` (in place: the
+ * error keeps its class and code, so `getDbError` and `isDbError` still find it). The query
+ * error Drizzle wraps it in prints the hint (see `withCause`).
+ */
 export function explainRemoteError(e: unknown, url: string): unknown {
-  if (!(e instanceof Error) || (e as { astroDbHint?: boolean }).astroDbHint) return e;
-  const text = `${(e as { code?: string }).code ?? ""} ${e.message}`;
-  let hint: string | undefined;
-  if (/no such table/i.test(text)) {
-    const table = /no such table:?\s*([^\s,;]+)/i.exec(e.message)?.[1];
-    hint = `The remote database has no table ${table ?? "for this query"}: push the schema first with \`npx astro-db push --remote\` (Astro 6: \`astro db push --remote\`).`;
-  } else if (/SQLITE_NOTADB|file is not a database/i.test(text)) {
-    hint = ENCRYPTED_HINT;
-  } else if (/\b40[13]\b|unauthori[sz]ed|forbidden/i.test(text)) {
-    hint = `The remote database at ${redactUrl(url)} rejected the credentials: check ASTRO_DB_APP_TOKEN (a token the server accepts).`;
-  } else if (/SERVER_UNREACHABLE|ECONNREFUSED|ENOTFOUND|fetch failed|connect/i.test(text) && !/SQLITE/.test(text)) {
-    hint = `Could not reach the remote database at ${redactUrl(url)}: check ASTRO_DB_REMOTE_URL and that the server is running.`;
-  }
+  if (!(e instanceof Error) || (e as { hint?: unknown }).hint) return e;
+  const hint = hintFor(e, { shown: redactUrl(url), remote: true });
   if (hint) {
     try {
-      e.message += `\n  Hint: ${hint}`;
-      (e as { hint?: string }).hint ??= hint;
-      (e as { astroDbHint?: boolean }).astroDbHint = true;
+      (e as { hint?: string }).hint = hint;
     } catch {}
   }
   return e;

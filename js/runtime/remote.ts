@@ -2,8 +2,8 @@
 import { createClient } from "../client/index.js";
 import { createDatabase } from "./database.js";
 import { explainingClient, lazyDatabase, remoteSettings, type RemoteDefaults } from "./remote-core.js";
-import { remoteClientConfig } from "./remote-url.js";
-import type { Database } from "./index.js";
+import { remoteClientConfig } from "../database-url.js";
+import type { Database } from "./database-type.js";
 
 /**
  * The remote database of `astro:db`: URL and token come from the integration (same process),

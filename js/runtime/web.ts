@@ -5,9 +5,10 @@
  */
 import * as driverCore from "drizzle-orm/libsql/driver-core";
 import { showQueryCauses } from "./query-errors.js";
-import { explainingClient, lazyDatabase, RemoteDbError, remoteSettings, type RemoteDefaults } from "./remote-core.js";
-import { remoteClientConfig, WEB_OPTIONS, type RemoteClientConfig } from "./remote-url.js";
-import type { Database } from "./index.js";
+import { explainingClient, lazyDatabase, remoteSettings, type RemoteDefaults } from "./remote-core.js";
+import { AstroDbError } from "../errors.js";
+import { remoteClientConfig, WEB_OPTIONS, type RemoteClientConfig } from "../database-url.js";
+import type { Database } from "./database-type.js";
 
 export { asDrizzleTable, hasPrimaryKey } from "./drizzle-table.js";
 
@@ -19,11 +20,15 @@ export const WEB_SCHEMES = ["libsql:", "http:", "https:"];
 export function checkWebUrl(url: string): void {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*:)/.exec(url)?.[1]?.toLowerCase();
   if (!scheme || !WEB_SCHEMES.includes(scheme)) {
-    throw new RemoteDbError(
+    throw new AstroDbError(
       `db({ mode: 'web' }) connects over HTTP and accepts only libsql:, https: and http: URLs, not ${scheme ? JSON.stringify(scheme) : "this one"} (ASTRO_DB_REMOTE_URL).`,
-      scheme === "ws:" || scheme === "wss:"
-        ? `libSQL servers serve HTTP on the same host and port: use ${scheme === "wss:" ? "https:" : "http:"}// instead.`
-        : "Use the libsql:// or https:// URL of your libSQL server, or mode: 'node' for local files.",
+      {
+        code: "ASTRO_DB_URL_SCHEME",
+        hint:
+          scheme === "ws:" || scheme === "wss:"
+            ? `libSQL servers serve HTTP on the same host and port: use ${scheme === "wss:" ? "https:" : "http:"}// instead.`
+            : "Use the libsql:// or https:// URL of your libSQL server, or mode: 'node' for local files.",
+      },
     );
   }
 }
@@ -36,9 +41,9 @@ export function webClientConfig(url: string, token?: string): RemoteClientConfig
   const config = remoteClientConfig(url, token);
   const local = Object.keys(config).filter((k) => k !== "url" && !WEB_OPTIONS.includes(k));
   if (local.length) {
-    throw new RemoteDbError(
+    throw new AstroDbError(
       `The option${local.length > 1 ? "s" : ""} ${local.join(", ")} in ASTRO_DB_REMOTE_URL need${local.length > 1 ? "" : "s"} a local database file, which db({ mode: 'web' }) cannot open.`,
-      "Remove them from the URL, or use mode: 'node'.",
+      { code: "ASTRO_DB_URL_OPTION", hint: "Remove them from the URL, or use mode: 'node'." },
     );
   }
   return config;

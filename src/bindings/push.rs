@@ -39,8 +39,10 @@ pub struct PushStep {
     pub table: String,
     pub column: Option<String>,
     /// `safe` | `lossless` | `lossy` | `conflict`.
+    #[napi(ts_type = "\"safe\" | \"lossless\" | \"lossy\" | \"conflict\"")]
     pub safety: String,
     /// What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows).
+    #[napi(ts_type = "\"nothing\" | \"column\" | \"table\"")]
     pub loses: String,
     /// The read-only query that decides whether the step loses or breaks data.
     pub check: Option<String>,
@@ -73,6 +75,7 @@ pub struct PushDrift {
 pub struct PushReport {
     /// `match` (nothing to do), `changes` (due, not applied), `blocked` (refused, nothing
     /// changed) or `applied` (in one transaction).
+    #[napi(ts_type = "\"match\" | \"changes\" | \"blocked\" | \"applied\"")]
     pub status: String,
     /// The plan's statements, in order.
     pub queries: Vec<String>,
@@ -151,7 +154,18 @@ fn settle(env: &Env, out: Outcome) -> Result<napi_value> {
     match out {
         // SAFETY: called on the JS thread with the live env of this callback.
         Ok(r) => unsafe { <PushReport as ToNapiValue>::to_napi_value(env.raw(), report_js(r)) },
-        Err(e) => crate::client::coded_error_value(js, &e.code(), &e.to_string()),
+        Err(e) => {
+            let err = crate::client::coded_error_value(js, &e.code(), &e.to_string())?;
+            if let PushError::Exec(x) = &e {
+                if let Some(ext) = &x.extended_code {
+                    js.set_named(err, c"extendedCode", js.string(ext.as_bytes())?)?;
+                }
+                if let Some(status) = x.status {
+                    js.set_named(err, c"status", js.double(f64::from(status))?)?;
+                }
+            }
+            Ok(err)
+        }
     }
 }
 
@@ -208,6 +222,6 @@ fn local_push(path: &str, key: Option<&str>, schema: &crate::schema::Schema, jso
     let settings = FileSettings { key: key.map(str::as_bytes), ..FileSettings::default() };
     let mut conn = Connection::open_with(path, &settings).map_err(|e| PushError::Exec(e.into()))?;
     run_ready(push::push(&mut conn, schema, json, opts)).unwrap_or_else(|| {
-        Err(PushError::Exec(push::ExecError { code: "ASTRO_DB_INTERNAL".into(), message: "the local push did not complete".into(), statement: None }))
+        Err(PushError::Exec(push::ExecError::new("ASTRO_DB_INTERNAL", "the local push did not complete")))
     })
 }

@@ -7,7 +7,7 @@
 
 use crate::migrate::{self, PlanOptions};
 use crate::schema::{self, Problems, INVALID_CONFIG_CODE};
-use crate::{sql, typegen};
+use crate::typegen;
 use napi::bindgen_prelude::*;
 use napi::JsValue;
 use napi_derive::napi;
@@ -25,7 +25,7 @@ pub struct SchemaProblem {
 #[napi(object)]
 pub struct LoadedSchema {
     /// The snapshot JSON (`{"version":"2024-03-12","schema":{…}}`), as stored in
-    /// `_astro_db_snapshot`; pass it to `planMigration`, `generateTypes`, `createTablesSql`.
+    /// `_astro_db_snapshot`; pass it to `planMigration` and `generateTypes`.
     pub snapshot: String,
     /// A 16-hex-digit hash of `snapshot`; equal configs give equal hashes.
     pub hash: String,
@@ -53,8 +53,10 @@ pub struct MigrationStep {
     pub column: Option<String>,
     /// `safe` | `lossless` (rebuild with row copy) | `lossy` | `conflict` (the data must be
     /// fixed first, else the transaction fails and rolls back).
+    #[napi(ts_type = "\"safe\" | \"lossless\" | \"lossy\" | \"conflict\"")]
     pub safety: String,
     /// What a lossy step loses: `nothing` | `column` (its values) | `table` (all rows).
+    #[napi(ts_type = "\"nothing\" | \"column\" | \"table\"")]
     pub loses: String,
     /// A read-only SQL query: when present, the step is lossy/conflicting only if it returns
     /// a row. Run it against the target database before asking the user.
@@ -88,13 +90,6 @@ pub struct MigrationPlan {
     pub foreign_key_checks: Vec<String>,
     pub steps: Vec<MigrationStep>,
     pub notes: Vec<MigrationNote>,
-}
-
-/// Options of [`create_tables_sql`].
-#[napi(object)]
-pub struct CreateTablesOptions {
-    /// Start with `DROP TABLE IF EXISTS` for every table (the local dev database reset).
-    pub drop_existing: Option<bool>,
 }
 
 fn invalid(env: &Env, problems: Problems) -> Error {
@@ -190,15 +185,3 @@ pub fn generate_types(env: Env, snapshot_json: String) -> Result<String> {
     Ok(typegen::dts(&s))
 }
 
-/// The statements creating every table and index of a snapshot in an empty database,
-/// optionally preceded by `DROP TABLE IF EXISTS` for each table.
-#[napi]
-pub fn create_tables_sql(env: Env, snapshot_json: String, options: Option<CreateTablesOptions>) -> Result<Vec<String>> {
-    let s = schema::load_snapshot(&snapshot_json, true).map_err(|p| invalid(&env, p))?;
-    let mut out = Vec::new();
-    if options.and_then(|o| o.drop_existing).unwrap_or(false) {
-        out.extend(s.tables.iter().rev().map(|t| sql::drop_table_if_exists(&t.name)));
-    }
-    out.extend(sql::create_schema(&s));
-    Ok(out)
-}

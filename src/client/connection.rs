@@ -4,8 +4,6 @@
 //! microseconds, and a thread hop would cost more than the statement itself.
 //! The JS layer wraps these calls in promises and pools connections.
 
-use std::cell::{Cell, UnsafeCell};
-use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
 use napi::bindgen_prelude::*;
@@ -13,51 +11,11 @@ use napi::sys::napi_value;
 use napi_derive::napi;
 
 use super::error::Failure;
+use super::guard::Shared;
 use super::file_options::FileOptions;
 use super::local::Local;
 use super::raw::Js;
 use crate::sqlite::SqliteError;
-
-/// A connection's state, reachable from the napi-rs methods and from the raw fast path.
-/// JS is single-threaded, so the only way to reach it twice at once is re-entrancy (a
-/// getter on an argument calling back into the same connection): `enter` refuses that.
-pub(crate) struct Shared {
-    busy: Cell<bool>,
-    local: UnsafeCell<Local>,
-}
-
-/// Exclusive access to a connection's state for the duration of one call.
-pub(crate) struct Entered<'a>(&'a Shared);
-
-impl Shared {
-    pub fn enter(&self) -> std::result::Result<Entered<'_>, Failure> {
-        if self.busy.replace(true) {
-            return Err(Failure::client("CLIENT_BUSY", "The connection was called again while a call on it was still running"));
-        }
-        Ok(Entered(self))
-    }
-}
-
-impl Deref for Entered<'_> {
-    type Target = Local;
-    fn deref(&self) -> &Local {
-        // SAFETY: `busy` guarantees this is the only live access.
-        unsafe { &*self.0.local.get() }
-    }
-}
-
-impl DerefMut for Entered<'_> {
-    fn deref_mut(&mut self) -> &mut Local {
-        // SAFETY: as above.
-        unsafe { &mut *self.0.local.get() }
-    }
-}
-
-impl Drop for Entered<'_> {
-    fn drop(&mut self) {
-        self.0.busy.set(false);
-    }
-}
 
 /// A connection to a local database file or a private in-memory database.
 #[napi]
@@ -76,7 +34,7 @@ impl NativeConnection {
         let settings = FileOptions::settings(options.as_ref(), encryption_key.as_deref())
             .map_err(|m| Failure::Coded { code: "URL_INVALID".into(), message: format!("Invalid option for the database at {path}: {m}") }.throw(Js::new(env.raw()), None))?;
         match Local::open(&path, &settings) {
-            Ok(local) => Ok(Self { shared: Rc::new(Shared { busy: Cell::new(false), local: UnsafeCell::new(local) }) }),
+            Ok(local) => Ok(Self { shared: Rc::new(Shared::new(local)) }),
             Err(e) => {
                 let message = format!("Unable to open the database at {path}: {}", e.message);
                 Err(Failure::Sqlite(SqliteError::new(e.raw_code, message)).throw(Js::new(env.raw()), None))

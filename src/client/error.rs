@@ -16,6 +16,9 @@ pub enum Failure {
     Client { code: &'static str, message: String },
     /// Any other coded condition (lifecycle and schema errors).
     Coded { code: String, message: String },
+    /// A failure of one row of a bulk insert: thrown with `statementIndex` = the row's index,
+    /// so a seed's error can show the row at fault.
+    AtRow { row: u32, failure: Box<Failure> },
 }
 
 impl From<Error> for Failure {
@@ -39,6 +42,7 @@ impl Failure {
     pub fn throw(self, js: Js, statement_index: Option<u32>) -> Error {
         let (code, extended, raw, message) = match self {
             Failure::Js(e) => return e,
+            Failure::AtRow { row, failure } => return failure.throw(js, Some(row)),
             Failure::Sqlite(e) => (e.code(), Some(e.extended_code()), Some(e.raw_code), e.message),
             Failure::Client { code, message } => (code.to_owned(), None, None, message),
             Failure::Coded { code, message } => (code, None, None, message),

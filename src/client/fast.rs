@@ -13,7 +13,7 @@ use napi::bindgen_prelude::*;
 use napi::sys::{self, napi_callback_info, napi_env, napi_value};
 use napi_derive::napi;
 
-use super::connection::Shared;
+use super::guard::Shared;
 use super::error::Failure;
 use super::raw::Js;
 

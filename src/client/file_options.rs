@@ -15,6 +15,7 @@ pub struct FileOptions {
     pub busy_timeout: Option<f64>,
     /// `"wal"` (default): readers never wait for the writer. `"delete"`: the rollback
     /// journal, for filesystems where WAL cannot work (network filesystems).
+    #[napi(ts_type = "\"wal\" | \"delete\"")]
     pub journal_mode: Option<String>,
 }
 

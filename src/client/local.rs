@@ -218,7 +218,12 @@ impl Local {
             ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
         };
         self.script(open)?;
+        let timer = crate::log::debug_timer();
         let result = self.insert_each(js, sql, values, len / width, width, mode, &mut buf);
+        if let Some(t) = timer {
+            let statement = sql.get(..sql.find(" (").unwrap_or(sql.len()).min(80)).unwrap_or(sql);
+            tracing::debug!(statement, rows = len / width, ok = result.is_ok(), ms = crate::log::ms(t), "bulk insert (seed batch)");
+        }
         self.buf = buf;
         match result {
             Ok((affected, last)) => {
@@ -272,7 +277,8 @@ impl Local {
                 Ok(())
             });
             cached.stmt.reset();
-            if outcome.is_err() {
+            if let Err(failure) = outcome {
+                outcome = Err(Failure::AtRow { row: r, failure: Box::new(failure) });
                 break;
             }
             affected += conn.changes();

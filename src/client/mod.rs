@@ -4,6 +4,7 @@ mod args;
 mod connection;
 mod error;
 mod fast;
+mod guard;
 mod file_options;
 mod local;
 mod raw;

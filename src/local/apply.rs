@@ -1,7 +1,7 @@
 //! Resetting and migrating a database file through one connection, atomically.
 
 use super::query::{column_text, has_row};
-use super::LocalError;
+use super::error::LocalError;
 use crate::push::{self, run_ready, PushError, PushOptions, Status};
 use crate::schema::Schema;
 use crate::sql;
@@ -45,7 +45,7 @@ pub fn reset(conn: &mut Connection, schema: &Schema) -> Result<(), LocalError> {
 pub fn migrate(conn: &mut Connection, schema: &Schema, snapshot_json: &str) -> Result<Migration, LocalError> {
     let options = PushOptions { apply: true, ..PushOptions::default() };
     let report = run_ready(push::push(conn, schema, snapshot_json, &options))
-        .ok_or_else(|| LocalError::Push(PushError::Exec(crate::push::ExecError { code: "ASTRO_DB_INTERNAL".into(), message: "the local migration did not complete".into(), statement: None })))?
+        .ok_or_else(|| LocalError::Push(PushError::Exec(crate::push::ExecError::new("ASTRO_DB_INTERNAL", "the local migration did not complete"))))?
         .map_err(LocalError::Push)?;
     if report.status == Status::Blocked {
         let lines = report

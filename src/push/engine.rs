@@ -79,7 +79,7 @@ pub async fn push<E: Executor>(exec: &mut E, new: &Schema, new_json: &str, optio
     let mut queries = live::queries();
     queries.push(snapshot_table::latest_sql());
     let mut read = exec.read(&[], &queries).await?.into_iter();
-    let mut next = || read.next().unwrap_or_else(|| Err(ExecError { code: "HRANA_PROTO_ERROR".into(), message: "missing result".into(), statement: None }));
+    let mut next = || read.next().unwrap_or_else(|| Err(ExecError::new("HRANA_PROTO_ERROR", "missing result")));
     let (columns, indexes, fks, triggers) = (next()?, next()?, next()?, next()?);
     let live = LiveSchema::from_rows(&columns, &indexes, &fks, &triggers);
     let stored = match next() {
@@ -207,7 +207,17 @@ async fn apply<E: Executor>(exec: &mut E, plan: &Plan, steps: &[StepReport], new
     let fk_at = stmts.len();
     stmts.extend(plan.foreign_key_checks.iter().map(|t| checks::foreign_key_guard(t)));
     stmts.push(snapshot_table::insert_sql(SNAPSHOT_VERSION, new_json));
-    match exec.write(&stmts, plan.foreign_keys_off).await {
+    let timer = crate::log::debug_timer();
+    if timer.is_some() {
+        for s in steps {
+            tracing::debug!(kind = s.step.kind, table = %s.step.table, accepted = s.accepted, "migration step: {}", s.step.message);
+        }
+    }
+    let written = exec.write(&stmts, plan.foreign_keys_off).await;
+    if let Some(t) = timer {
+        tracing::debug!(statements = stmts.len(), ok = written.is_ok(), ms = crate::log::ms(t), "migration written in one transaction");
+    }
+    match written {
         Ok(()) => Ok(()),
         Err(e) => match e.statement {
             Some(i) if (guards_at..body_at).contains(&i) => {

@@ -14,6 +14,16 @@ pub struct ExecError {
     pub message: String,
     /// Index into the statements of [`Executor::write`].
     pub statement: Option<usize>,
+    /// The extended SQLite code (`SQLITE_CONSTRAINT_UNIQUE`…) when known: JS picks hints by it.
+    pub extended_code: Option<String>,
+    /// The HTTP status of a request the server refused (401: the token).
+    pub status: Option<u16>,
+}
+
+impl ExecError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        ExecError { code: code.into(), message: message.into(), statement: None, extended_code: None, status: None }
+    }
 }
 
 /// A database the engine plans against and writes to.

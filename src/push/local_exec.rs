@@ -5,7 +5,7 @@ use crate::sqlite::{ColumnValue, Connection, SqliteError};
 
 impl From<SqliteError> for ExecError {
     fn from(e: SqliteError) -> Self {
-        ExecError { code: e.code(), message: e.message, statement: None }
+        ExecError { extended_code: Some(e.extended_code()), ..ExecError::new(&e.code(), e.message) }
     }
 }
 

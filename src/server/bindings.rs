@@ -132,6 +132,7 @@ pub struct AuthTokenOptions {
     /// Ed25519 private key: PEM PKCS#8 (`BEGIN PRIVATE KEY`) or the raw 32-byte seed in base64.
     pub private_key: String,
     /// `"rw"` (default) or `"ro"`.
+    #[napi(ts_type = "\"rw\" | \"ro\"")]
     pub access: Option<String>,
     /// Lifetime in seconds; without it the token does not expire.
     pub expires_in_seconds: Option<i64>,

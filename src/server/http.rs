@@ -1,65 +1,21 @@
 //! HTTP routes: `/v2|v3/pipeline`, `/v3/cursor`, `/health`, the WebSocket upgrade, and the
-//! replica sync routes (`sync`).
+//! replica sync routes (`replication`).
 
 use std::sync::Arc;
 
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, AUTHORIZATION};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::auth::{Access, AuthError};
 use super::error::ServeError;
+use super::response::{auth_response, error_response, json, reply, Body};
 use super::pipeline::{self, Ctx, PipelineReqBody, PipelineRespBody, StreamResult};
 use super::Shared;
 
 /// Largest request body accepted; a dev server has no use for more, and it bounds memory.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
-
-/// Response bodies: whole (`full`), or streamed where they can be large (`/export`); a
-/// stream that fails cuts the connection, so the client sees a short body, not a wrong one.
-pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
-
-pub(super) fn full(body: impl Into<Bytes>) -> Body {
-    Full::new(body.into()).map_err(|never| match never {}).boxed_unsync()
-}
-
-pub(super) fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(full(body));
-    *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
-}
-
-pub(super) fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body> {
-    match serde_json::to_vec(v) {
-        Ok(b) => reply(status, "application/json", b),
-        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", format!("Could not encode response: {e}")),
-    }
-}
-
-fn error_response(e: ServeError) -> Response<Body> {
-    match e {
-        ServeError::Protocol(m) => reply(StatusCode::BAD_REQUEST, "text/plain", m),
-        ServeError::Forbidden(m) => json(StatusCode::FORBIDDEN, &serde_json::json!({ "error": m })),
-        ServeError::Overloaded(m) => {
-            let mut r = json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({ "error": m }));
-            r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
-            r
-        }
-        ServeError::StreamExpired => json(
-            StatusCode::BAD_REQUEST,
-            &serde_json::json!({ "message": "The stream has expired due to inactivity", "code": "STREAM_EXPIRED" }),
-        ),
-        // A statement error outside a stream result (not expected): report it like sqld's JSON errors.
-        ServeError::Stmt(err) => json(StatusCode::BAD_REQUEST, &err),
-    }
-}
-
-pub(super) fn auth_response(e: AuthError) -> Response<Body> {
-    json(StatusCode::UNAUTHORIZED, &serde_json::json!({ "error": format!("Unauthorized: `{}`", e.message()) }))
-}
 
 /// Routes one request. Never fails: every error becomes a response.
 pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
@@ -68,7 +24,13 @@ pub async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body
         Err(r) => return reply(r.status, "text/plain", r.message),
     };
     let preflight = req.method() == Method::OPTIONS;
+    let timer = crate::log::debug_timer();
+    // The path only: a query could hold anything.
+    let shown = timer.map(|_| (req.method().clone(), req.uri().path().to_owned()));
     let mut resp = if preflight { reply(StatusCode::NO_CONTENT, "text/plain", "") } else { route_checked(shared, req).await };
+    if let (Some(t), Some((method, path))) = (timer, shown) {
+        tracing::debug!(method = %method, path, status = resp.status().as_u16(), ms = crate::log::ms(t), "serve request");
+    }
     if let Some(origin) = origin {
         // Only origins given with --cors-origin get here.
         let h = resp.headers_mut();
@@ -88,8 +50,8 @@ async fn route_checked(shared: Arc<Shared>, req: Request<Incoming>) -> Response<
         return super::ws::upgrade(shared, req);
     }
     let path = req.uri().path().trim_end_matches('/').to_owned();
-    if super::sync::is_sync_path(&path) {
-        return super::sync::route(shared, req, &path).await;
+    if super::replication::is_sync_path(&path) {
+        return super::replication::route(shared, req, &path).await;
     }
     match (req.method(), path.as_str()) {
         (&Method::GET, "/health") => reply(StatusCode::OK, "text/plain", ""),

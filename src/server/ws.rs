@@ -19,7 +19,8 @@ use tokio_tungstenite::WebSocketStream;
 const TXN_SWEEP: Duration = Duration::from_secs(1);
 
 use super::error::ServeError;
-use super::http::{Body, MAX_BODY};
+use super::http::MAX_BODY;
+use super::response::Body;
 use super::limits::{HELLO_TIMEOUT, WS_IDLE_TIMEOUT, WS_MAX_WRITE_BUFFER};
 use super::proto::Error;
 use super::ws_session::{ClientMsg, ServerMsg, Session};
@@ -30,7 +31,7 @@ pub fn is_upgrade<B>(req: &Request<B>) -> bool {
 }
 
 fn plain(status: StatusCode, msg: &str) -> Response<Body> {
-    let mut r = Response::new(super::http::full(msg.to_owned()));
+    let mut r = Response::new(super::response::full(msg.to_owned()));
     *r.status_mut() = status;
     r
 }

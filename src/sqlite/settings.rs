@@ -69,10 +69,15 @@ impl Connection {
     /// Opens (creating if needed) the database at `path` set up as `settings` say;
     /// `":memory:"` opens a private in-memory one (which has no journal to choose).
     pub fn open_with(path: &str, settings: &FileSettings) -> Result<Self, SqliteError> {
+        let timer = crate::log::debug_timer();
         let mut conn = Self::open_raw(path, settings.key)?;
         conn.set_busy_timeout(settings.busy_timeout());
         if !is_memory(path) {
             conn.set_journal(settings.journal)?;
+        }
+        if let Some(t) = timer {
+            // The key is never logged, only whether there is one.
+            tracing::debug!(path, encrypted = settings.key.is_some(), busy_timeout_ms = settings.busy_timeout(), ms = crate::log::ms(t), "opened database");
         }
         Ok(conn)
     }

@@ -184,10 +184,13 @@ fn settle(env: &Env, out: std::result::Result<Vec<StmtResult>, OpError>, mode: I
 }
 
 pub(super) fn error_value(js: Js, e: OpError) -> Result<napi_value> {
-    let RemoteError { code, message, fatal } = e.error;
-    let err = build_error(js, &code, None, None, &message, e.statement_index)?;
+    let RemoteError { code, message, fatal, extended_code, status } = e.error;
+    let err = build_error(js, &code, extended_code.as_deref(), None, &message, e.statement_index)?;
     if fatal {
         js.set_named(err, c"fatal", js.boolean(true)?)?;
+    }
+    if let Some(status) = status {
+        js.set_named(err, c"status", js.double(f64::from(status))?)?;
     }
     Ok(err)
 }

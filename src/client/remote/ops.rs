@@ -26,11 +26,10 @@ fn at(index: usize, error: RemoteError) -> OpError {
 fn not_executed(index: usize, what: &str) -> OpError {
     at(
         index,
-        RemoteError {
-            code: "TRANSACTION_CLOSED".into(),
-            message: format!("Statement in a {what} was not executed, probably because the transaction has been rolled back"),
-            fatal: false,
-        },
+        RemoteError::statement(
+            "TRANSACTION_CLOSED",
+            format!("Statement in a {what} was not executed, probably because the transaction has been rolled back"),
+        ),
     )
 }
 

@@ -23,7 +23,7 @@ pub struct RemoteExec {
 impl RemoteExec {
     /// Parses `url` with the same rules as `NativeRemote.connect` (credentials never kept in it).
     pub fn connect(url: &str, auth_token: Option<String>) -> Result<Self, ExecError> {
-        let endpoint = Endpoint::parse(url).map_err(|e| ExecError { code: e.code, message: e.message, statement: None })?;
+        let endpoint = Endpoint::parse(url).map_err(|e| ExecError::new(&e.code, e.message))?;
         Ok(RemoteExec { transport: Arc::new(Transport::new(auth_token)), endpoint: Arc::new(endpoint) })
     }
 
@@ -33,7 +33,7 @@ impl RemoteExec {
 }
 
 fn exec_error(e: RemoteError, statement: Option<usize>) -> ExecError {
-    ExecError { code: e.code, message: e.message, statement }
+    ExecError { statement, extended_code: e.extended_code, status: e.status, ..ExecError::new(&e.code, e.message) }
 }
 
 impl From<OpError> for ExecError {

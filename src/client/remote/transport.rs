@@ -87,6 +87,8 @@ impl Transport {
         body: Bytes,
         max: usize,
     ) -> Result<RawResponse, RemoteError> {
+        let timer = crate::log::debug_timer();
+        let shown_method = timer.map(|_| method.clone());
         let mut request = self.request(ep, method, path, content_type, headers, body)?;
         // A pooled connection may have been closed by the server while idle: if hyper
         // hands the request back unsent, it is safe to retry on a fresh connection.
@@ -116,6 +118,10 @@ impl Transport {
             .to_ascii_lowercase();
         let body = read_body(ep, response.into_body(), max).await?;
         self.checkin(ep, sender);
+        if let (Some(t), Some(m)) = (timer, shown_method) {
+            // The endpoint as shown has no credentials; the token travels in a header.
+            tracing::debug!(method = %m, url = %format_args!("{}{path}", ep.display()), status = status.as_u16(), bytes = body.len(), ms = crate::log::ms(t), "remote request");
+        }
         Ok(RawResponse { status, content_type, body })
     }
 
@@ -202,7 +208,7 @@ impl Transport {
             )),
             _ => {}
         }
-        RemoteError::fatal("SERVER_ERROR", message)
+        RemoteError { status: Some(status.as_u16()), ..RemoteError::fatal("SERVER_ERROR", message) }
     }
 
     /// A server message must never echo the token back to the user.

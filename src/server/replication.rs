@@ -16,7 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::auth::AuthError;
 use super::generation::{Export, Generations, SyncError, PAGE_SIZE};
-use super::http::{json, reply, Body};
+use super::response::{json, reply, Body};
 use super::Shared;
 
 /// Whether `path` belongs to the sync protocol.
@@ -89,7 +89,7 @@ fn parse(path: &str) -> Result<Route, Response<Body>> {
 pub async fn route(shared: Arc<Shared>, req: Request<Incoming>, path: &str) -> Response<Body> {
     let header = req.headers().get(AUTHORIZATION).map(|h| h.to_str().map_err(|_| AuthError::Malformed));
     if let Err(e) = header.transpose().and_then(|h| shared.auth.check_header(h)) {
-        return super::http::auth_response(e);
+        return super::response::auth_response(e);
     }
     if req.method() == Method::POST && path.starts_with("/sync/") {
         return error(
