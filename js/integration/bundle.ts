@@ -16,6 +16,17 @@ export interface Evaluated {
   dependencies: string[];
 }
 
+export interface Bundled {
+  /** The bundled module: the file and everything it imports except packages. */
+  code: string;
+  /** Absolute paths of the files the bundle read. */
+  dependencies: string[];
+  /** The names the module exports. */
+  exports: string[];
+  /** The module reads `import.meta.env`. */
+  readsEnv: boolean;
+}
+
 /** A scratch directory inside the project (under node_modules, never committed). */
 export function scratchDir(root: URL): URL {
   return new URL("node_modules/.astro-db/", root);
@@ -35,6 +46,12 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateFile(root: URL, file: URL, astroDbModule: string, options: EvaluateOptions = {}): Promise<Evaluated> {
+  const { code, dependencies } = await bundleFile(root, file, astroDbModule, options);
+  return { mod: await importBundle(root, code), dependencies };
+}
+
+/** Bundles `file` without running it (see `evaluateFile`). */
+export async function bundleFile(root: URL, file: URL, astroDbModule: string, options: EvaluateOptions = {}): Promise<Bundled> {
   const define = { ...options.define };
   if (options.env) {
     (globalThis as Record<string, unknown>)[ENV_GLOBAL] = Object.freeze({ ...options.env });
@@ -72,12 +89,19 @@ export async function evaluateFile(root: URL, file: URL, astroDbModule: string, 
     throw new AstroDbError(`Could not load ${display(root, file)}:\n${detail ?? String(e)}`);
   }
   const dependencies = Object.keys(result.metafile.inputs).map((p: string) => fileURLToPath(new URL(p, root)));
+  const code = result.outputFiles[0].text;
+  const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+  return { code, dependencies, exports, readsEnv: options.env !== undefined && code.includes(ENV_GLOBAL) };
+}
+
+/** Runs a module `bundleFile` made, from a temporary file inside the project. */
+export async function importBundle(root: URL, code: string): Promise<Record<string, unknown>> {
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });
   const tmp = new URL(`eval-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.mjs`, dir);
-  await writeFile(tmp, result.outputFiles[0].text);
+  await writeFile(tmp, code);
   try {
-    return { mod: await import(tmp.href), dependencies };
+    return await import(tmp.href);
   } finally {
     await unlink(tmp).catch(() => {});
   }

@@ -12,9 +12,10 @@ import { SCOPE, type LocalClient } from "../client/local.js";
 import { getDbError } from "../runtime/errors.js";
 import { createDatabase } from "../runtime/database.js";
 import { normalizeDatabaseUrl } from "../runtime/index.js";
-import { display, evaluateFile, scratchDir } from "./bundle.js";
+import { bundleFile, display, importBundle, scratchDir, type Bundled } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
 import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
+import { restoreSeeded, SEED_SQL, seedCacheEntry, seedCacheKey, storeSeeded } from "./seed-cache.js";
 import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
 
 export const DB_PATH = ".astro/content.db";
@@ -39,6 +40,8 @@ export interface Outcome {
   messages: string[];
   /** Files whose change should re-run preparation (seeds and what they import). */
   watched: string[];
+  /** The seed cache entry holding what the database now holds (a read-only file to copy). */
+  seedCacheEntry?: string;
 }
 
 /** The seed files in the order they run: integrations' first, then db/seed.*. */
@@ -49,32 +52,56 @@ export function seedFiles(root: URL, schema: LoadedSchema): URL[] {
 
 export async function prepareDatabase(root: URL, schema: LoadedSchema, target: Target): Promise<Outcome> {
   await mkdir(dirname(target.path), { recursive: true });
-  const messages: string[] = [];
-  let seed = true;
-  if (target.persistent) {
-    let m;
-    try {
-      m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
-    } catch (e) {
-      throw new AstroDbError(
-        `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE): ${(e as Error).message}`,
-        "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.",
-      );
-    }
-    if (m.adopted.length) messages.push(`Adopted existing tables ${m.adopted.join(", ")} into the schema history.`);
-    if (m.applied.length) messages.push(`Updated the database schema (${m.applied.length} change${m.applied.length === 1 ? "" : "s"}).`);
-    seed = m.empty;
-  } else {
-    resetLocalDatabase(target.path, schema.snapshot);
-    messages.push("New local database created.");
-  }
   const files = seedFiles(root, schema);
-  const watched: string[] = files.map((f) => fileURLToPath(f));
-  if (seed && files.length > 0) {
-    watched.push(...(await runSeeds(root, schema, target, files)));
+  const watched: string[] = [...files, new URL(SEED_SQL, root)].map((f) => fileURLToPath(f));
+  if (!target.persistent) return freshDatabase(root, schema, target, files, watched);
+  const messages: string[] = [];
+  let m;
+  try {
+    m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
+  } catch (e) {
+    throw new AstroDbError(
+      `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE): ${(e as Error).message}`,
+      "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.",
+    );
+  }
+  if (m.adopted.length) messages.push(`Adopted existing tables ${m.adopted.join(", ")} into the schema history.`);
+  if (m.applied.length) messages.push(`Updated the database schema (${m.applied.length} change${m.applied.length === 1 ? "" : "s"}).`);
+  if (m.empty && files.length > 0) {
+    watched.push(...(await runSeeds(root, await bundleSeeds(root, schema, target, files))));
     messages.push("Seeded database.");
   }
   return { messages, watched };
+}
+
+/**
+ * The dev database (and a static build's): recreated, then seeded, or copied from the seed
+ * cache when nothing the seeds depend on changed (see seed-cache.ts).
+ */
+async function freshDatabase(root: URL, schema: LoadedSchema, target: Target, files: URL[], watched: string[]): Promise<Outcome> {
+  const created = "New local database created.";
+  let seeds: Seeds | undefined;
+  try {
+    if (files.length > 0) seeds = await bundleSeeds(root, schema, target, files);
+  } catch (e) {
+    // A seed that does not even load leaves the tables empty, as one that throws does.
+    resetLocalDatabase(target.path, schema.snapshot);
+    throw e;
+  }
+  if (!seeds) {
+    resetLocalDatabase(target.path, schema.snapshot);
+    return { messages: [created], watched };
+  }
+  watched.push(...seeds.dependencies);
+  if (seeds.key && (await restoreSeeded(root, seeds.key, target.path, target.options))) {
+    const seeded = "Seeded database. (copied from the seed cache: the seeds and what they read are unchanged)";
+    return { messages: [created, seeded], watched, seedCacheEntry: seedCacheEntry(root, seeds.key) };
+  }
+  resetLocalDatabase(target.path, schema.snapshot);
+  await runSeeds(root, seeds);
+  // Only a seed run that committed gets here: a failing seed is never cached.
+  const stored = seeds.key !== undefined && (await storeSeeded(root, seeds.key, target.path));
+  return { messages: [created, "Seeded database."], watched, seedCacheEntry: stored ? seedCacheEntry(root, seeds.key!) : undefined };
 }
 
 const seedClients = new Map<string, LocalClient>();
@@ -89,21 +116,53 @@ function seedClient(path: string, options: Target["options"]): LocalClient {
   return client;
 }
 
-async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<string[]> {
+interface Seeds {
+  client: LocalClient;
+  files: Array<{ file: URL; bundle: Bundled; mod?: Record<string, unknown> }>;
+  /** Absolute paths of every file the seeds read. */
+  dependencies: string[];
+  /** The seed cache key; undefined when a seed opted out. */
+  key?: string;
+}
+
+/**
+ * Bundles every seed (without running it) and works out the cache key. A seed opts out with
+ * `export const cache = false`, an integration's seed with `extendDb({ seedCache: false })`.
+ */
+async function bundleSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<Seeds> {
   const client = seedClient(target.path, target.options);
   (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client);
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });
   const virtual = fileURLToPath(new URL(`seed-virtual-${schema.hash}.mjs`, dir));
   await writeFile(virtual, seedModule(schema.tables, pathToFileURL(target.path).href));
-  const dependencies: string[] = [];
+  const env = importMetaEnv();
+  const seeds: Seeds = { client, files: [], dependencies: [] };
+  let cacheable = true;
+  for (const file of files) {
+    const bundle = await bundleFile(root, file, virtual, { env });
+    seeds.dependencies.push(...bundle.dependencies);
+    const entry: Seeds["files"][number] = { file, bundle };
+    if (bundle.exports.includes("cache")) {
+      const mod = await importBundle(root, bundle.code).catch((e) => Promise.reject(seedFailure(root, file, e)));
+      if (mod.cache === false) cacheable = false;
+      entry.mod = mod;
+    }
+    if (schema.uncachedSeeds.includes(file.href)) cacheable = false;
+    seeds.files.push(entry);
+  }
+  if (cacheable) seeds.key = seedCacheKey(root, { snapshot: schema.snapshot, seeds: seeds.files, env });
+  return seeds;
+}
+
+async function runSeeds(root: URL, seeds: Seeds): Promise<string[]> {
+  const { client } = seeds;
   client[SCOPE].begin();
   let current: URL | undefined;
   try {
-    for (const file of files) {
+    for (const { file, bundle, mod: imported } of seeds.files) {
       current = file;
-      const { mod, dependencies: deps } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
-      dependencies.push(...deps);
+      const mod = imported ?? (await importBundle(root, bundle.code));
       if (typeof mod.default !== "function") {
         throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, "export default async function seed() { await db.insert(…).values(…) }");
       }
@@ -114,7 +173,7 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
     client[SCOPE].end(false);
     throw seedFailure(root, current, e);
   }
-  return dependencies;
+  return seeds.dependencies;
 }
 
 function importMetaEnv(): Record<string, unknown> {

@@ -3,6 +3,7 @@
 //! Local statements run on the calling thread: they take microseconds, and a
 //! hop to a worker thread would cost more than the query (see bench/).
 
+mod backup;
 mod busy;
 mod cipher;
 mod connection;
