@@ -89,12 +89,7 @@ mod tests {
     use crate::sqlite::{FileSettings, Journal};
 
     fn temp(name: &str) -> String {
-        let p = std::env::temp_dir().join(format!("astro-db-backup-{name}-{}.db", std::process::id()));
-        let p = p.to_str().unwrap().to_owned();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{p}{suffix}"));
-        }
-        p
+        crate::sqlite::temp_db("backup", name)
     }
 
     #[test]
