@@ -7,6 +7,7 @@
 // Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -77,6 +78,16 @@ async function once(ws, port, { fresh = true, copied = false } = {}) {
   }
 }
 
+// Another benchmark on the machine may hold any fixed port: ask the system for a free one.
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const upstream = workspace("upstream-astro6", "0.21.3");
@@ -88,13 +99,13 @@ npm(["install"], ours);
 const results = { upstream: [], ours: [] };
 const restarts = { upstream: [], ours: [] };
 for (let r = 0; r < ROUNDS; r++) {
-  results.upstream.push(await once(upstream, 4500 + 2 * r));
-  results.ours.push(await once(ours, 4501 + 2 * r));
+  results.upstream.push(await once(upstream, await freePort()));
+  results.ours.push(await once(ours, await freePort()));
 }
 // The fresh rounds above left each project started once with this seed.
 for (let r = 0; r < ROUNDS; r++) {
-  restarts.upstream.push(await once(upstream, 4600 + 2 * r, { fresh: false }));
-  restarts.ours.push(await once(ours, 4601 + 2 * r, { fresh: false, copied: true }));
+  restarts.upstream.push(await once(upstream, await freePort(), { fresh: false }));
+  restarts.ours.push(await once(ours, await freePort(), { fresh: false, copied: true }));
 }
 const m = (who, key, set = results) => median(set[who].map((x) => x[key]));
 const row = (label, key, unit, set = results) => {
