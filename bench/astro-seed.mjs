@@ -3,7 +3,8 @@
 // Prints: time from `astro dev` launch to the first page showing seeded data, seeding
 // time alone (measured inside the seed), and the dev process's peak RSS, for a fresh copy of
 // the project; then the launch-to-page time again for a restart with the seed unchanged (the
-// project kept from the previous start: ours copies its seed cache, upstream reseeds).
+// project kept from the previous start: ours copies its seed cache, upstream reseeds), and
+// the same restart of a project with no integration at all (the floor).
 // Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -41,11 +42,20 @@ function packOurs() {
   return `file:${join(dest, "astrojs-db.tgz")}`;
 }
 
-async function once(ws, port, { fresh = true, copied = false } = {}) {
-  const site = join(ws, "site");
+// The same page with no integration and no database: how fast Astro alone gets there, the
+// floor under both packages' figures.
+function bareSite(site) {
+  writeFileSync(join(site, "astro.config.mjs"), `import { defineConfig } from "astro/config";\nexport default defineConfig({ telemetry: false });\n`);
+  rmSync(join(site, "db"), { recursive: true, force: true });
+  writeFileSync(join(site, "src/pages/index.astro"), `---\nconst total = 100000;\n---\n<p id="total">total={total}</p>\n`);
+}
+
+async function once(ws, port, { fresh = true, copied = false, bare = false } = {}) {
+  const site = join(ws, bare ? "bare-site" : "site");
   if (fresh || !existsSync(site)) {
     rmSync(site, { recursive: true, force: true });
     cpSync(join(repo, "bench/astro-fixture"), site, { recursive: true });
+    if (bare) bareSite(site);
   }
   const started = performance.now();
   const child = spawn(process.execPath, [join(ws, "node_modules/astro/bin/astro.mjs"), "dev", "--port", String(port)], {
@@ -70,7 +80,7 @@ async function once(ws, port, { fresh = true, copied = false } = {}) {
     const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
     const seedMs = Number(/BENCH_SEED_MS=([\d.]+)/.exec(log)?.[1] ?? NaN);
     // Make sure each start did what it is timed for: ours copies on a restart, upstream reseeds.
-    if (copied !== /copied from the seed cache/.test(log) || copied === /BENCH_SEED_MS/.test(log)) throw new Error(`unexpected seeding in ${ws}:\n${log}`);
+    if (!bare && (copied !== /copied from the seed cache/.test(log) || copied === /BENCH_SEED_MS/.test(log))) throw new Error(`unexpected seeding in ${ws}:\n${log}`);
     if (firstPage === undefined) throw new Error(`no seeded page from ${ws}:\n${log}`);
     return { firstPage, seedMs, peakMb: peakKb / 1024 };
   } finally {
@@ -98,14 +108,18 @@ npm(["install"], ours);
 
 const results = { upstream: [], ours: [] };
 const restarts = { upstream: [], ours: [] };
+const bare = [];
 for (let r = 0; r < ROUNDS; r++) {
   results.upstream.push(await once(upstream, await freePort()));
   results.ours.push(await once(ours, await freePort()));
 }
-// The fresh rounds above left each project started once with this seed.
+// The fresh rounds above left each project started once with this seed; the bare project
+// gets one untimed start too.
+await once(ours, await freePort(), { bare: true });
 for (let r = 0; r < ROUNDS; r++) {
   restarts.upstream.push(await once(upstream, await freePort(), { fresh: false }));
   restarts.ours.push(await once(ours, await freePort(), { fresh: false, copied: true }));
+  bare.push(await once(ours, await freePort(), { fresh: false, bare: true }));
 }
 const m = (who, key, set = results) => median(set[who].map((x) => x[key]));
 const row = (label, key, unit, set = results) => {
@@ -118,3 +132,4 @@ row("seeding", "seedMs", "ms");
 row("dev launch to first seeded page", "firstPage", "ms");
 row("peak RSS of the dev process", "peakMb", "MB");
 row("dev restart to first seeded page, seed unchanged", "firstPage", "ms", restarts);
+console.log(`Astro alone (the same page, no integration, no database), restart to first page: ${median(bare.map((x) => x.firstPage)).toFixed(0)} ms`);
