@@ -773,13 +773,14 @@ if (
   }
 }
 
-const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, copyDatabaseFile, createAuthToken, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }
 export { NativeReplica }
 export { SchemaTarget }
 export { ServerHandle }
+export { copyDatabaseFile }
 export { createAuthToken }
 export { fastExecuteFunction }
 export { generateTypes }

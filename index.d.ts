@@ -181,6 +181,14 @@ export interface AuthTokenOptions {
   expiresInSeconds?: number
 }
 
+/**
+ * Makes the database file at `target` (created if missing) a page-by-page copy of the
+ * database file at `source`, through a connection opened with `options`: connections
+ * already open on `target` see the copy, and `target` keeps its journal mode. Throws
+ * `SQLITE_CANTOPEN` when `source` does not exist.
+ */
+export declare function copyDatabaseFile(source: string, target: string, options?: FileOptions | undefined | null): void
+
 /** Signs a JWT the server (and sqld) accepts with the matching public key. */
 export declare function createAuthToken(options: AuthTokenOptions): string
 

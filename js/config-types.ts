@@ -114,7 +114,12 @@ declare global {
   namespace Astro {
     export interface IntegrationHooks {
       "astro:db:setup"?: (options: {
-        extendDb: (options: { configEntrypoint?: URL | string; seedEntrypoint?: URL | string }) => void;
+        extendDb: (options: {
+          configEntrypoint?: URL | string;
+          seedEntrypoint?: URL | string;
+          /** `false`: the seed reads something outside its code (environment, clock, network), so it always runs and no dev start copies its result from the seed cache. */
+          seedCache?: boolean;
+        }) => void;
       }) => void | Promise<void>;
     }
   }

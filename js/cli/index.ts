@@ -7,6 +7,7 @@ import { runPush } from "./push.js";
 import { runVerify } from "./verify.js";
 import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
+import { runTypes } from "./types.js";
 import { retiredCommand } from "./studio.js";
 import { runDump, runLoad, runPull } from "./data.js";
 import { withHint } from "../errors.js";
@@ -26,6 +27,7 @@ Commands:
   dump      write the database as SQL: [--remote] [--tables A,B] [--schema-only|--data-only] [-o file.sql] [--list-backups]
   load      run a dump as one transaction: <file.sql> [--remote] [--replace]
   pull      copy the remote's rows into db/seed.sql: [--tables A,B] [--where 'Table: expr'] [--limit N]
+  types     write the astro:db TypeScript declarations (.astro/) without a server, e.g. before tsc in CI
   help      this help
 
 Every command takes --help; the database commands also take --root <dir> (the project, default
@@ -55,6 +57,7 @@ const commands: Record<string, Command> = {
   dump: runDump,
   load: runLoad,
   pull: runPull,
+  types: runTypes,
   login: retiredCommand("login"),
   logout: retiredCommand("logout"),
   link: retiredCommand("link"),

@@ -66,6 +66,17 @@ function inlineMap(code: string): SourceMap | undefined {
   }
 }
 
+export interface Bundled {
+  /** The bundled module: the file and everything it imports except packages. */
+  code: string;
+  /** Absolute paths of the files the bundle read. */
+  dependencies: string[];
+  /** The names the module exports. */
+  exports: string[];
+  /** The module reads `import.meta.env`. */
+  readsEnv: boolean;
+}
+
 /** A scratch directory inside the project (under node_modules, never committed). */
 export function scratchDir(root: URL): URL {
   return new URL("node_modules/.astro-db/", root);
@@ -85,6 +96,12 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateFile(root: URL, file: URL, astroDbModule: string, options: EvaluateOptions = {}): Promise<Evaluated> {
+  const { code, dependencies } = await bundleFile(root, file, astroDbModule, options);
+  return { ...(await importBundle(root, code)), dependencies };
+}
+
+/** Bundles `file` without running it (see `evaluateFile`). */
+export async function bundleFile(root: URL, file: URL, astroDbModule: string, options: EvaluateOptions = {}): Promise<Bundled> {
   const define = { ...options.define };
   if (options.env) {
     (globalThis as Record<string, unknown>)[ENV_GLOBAL] = Object.freeze({ ...options.env });
@@ -122,15 +139,21 @@ export async function evaluateFile(root: URL, file: URL, astroDbModule: string, 
     throw new AstroDbError(`Could not load ${display(root, file)}:\n${detail ?? String(e)}`, { code: "ASTRO_DB_LOAD_FAILED", cause: e });
   }
   const dependencies = Object.keys(result.metafile.inputs).map((p: string) => fileURLToPath(new URL(p, root)));
+  const code = result.outputFiles[0].text;
+  const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+  return { code, dependencies, exports, readsEnv: options.env !== undefined && code.includes(ENV_GLOBAL) };
+}
+
+/** Runs a module `bundleFile` made, from a temporary file inside the project. */
+export async function importBundle(root: URL, code: string): Promise<{ mod: Record<string, unknown>; origin: BundleOrigin }> {
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });
   const tmp = new URL(`eval-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.mjs`, dir);
-  const code = result.outputFiles[0].text;
   await writeFile(tmp, code);
   try {
     let map: SourceMap | undefined | null = null;
     const origin = { url: tmp.href, map: () => (map === null ? (map = inlineMap(code)) : map) };
-    return { mod: await import(tmp.href), dependencies, origin };
+    return { mod: await import(tmp.href), origin };
   } finally {
     await unlink(tmp).catch(() => {});
   }

@@ -24,6 +24,8 @@ export interface LoadedSchema {
   warnings: string[];
   /** Seed files from integrations, in registration order. */
   integrationSeeds: URL[];
+  /** Hrefs of the integration seeds registered with `seedCache: false` (never cached). */
+  uncachedSeeds: string[];
   /** Files the configs import (to watch in dev). */
   dependencies: string[];
   configFile: URL | undefined;
@@ -65,18 +67,23 @@ export async function loadDbSchema(root: URL, integrations: IntegrationLike[]): 
   }
 
   const integrationSeeds: URL[] = [];
+  const uncachedSeeds: string[] = [];
   for (const integration of integrations) {
     const hook = integration.hooks["astro:db:setup"];
     if (!hook) continue;
-    const entries: Array<{ configEntrypoint?: string | URL; seedEntrypoint?: string | URL }> = [];
+    const entries: Array<{ configEntrypoint?: string | URL; seedEntrypoint?: string | URL; seedCache?: boolean }> = [];
     await hook({ extendDb: (options: (typeof entries)[number]) => entries.push(options ?? {}) });
-    for (const { configEntrypoint, seedEntrypoint } of entries) {
+    for (const { configEntrypoint, seedEntrypoint, seedCache } of entries) {
       if (configEntrypoint) {
         const url = resolveEntrypoint(root, configEntrypoint);
         const { mod } = await evaluateConfigFile(root, url);
         sources.push({ integration: integration.name, config: mod.default ?? {} });
       }
-      if (seedEntrypoint) integrationSeeds.push(resolveEntrypoint(root, seedEntrypoint));
+      if (seedEntrypoint) {
+        const url = resolveEntrypoint(root, seedEntrypoint);
+        integrationSeeds.push(url);
+        if (seedCache === false) uncachedSeeds.push(url.href);
+      }
     }
   }
 
@@ -95,6 +102,7 @@ export async function loadDbSchema(root: URL, integrations: IntegrationLike[]): 
     hash: loaded.hash,
     warnings: loaded.warnings,
     integrationSeeds,
+    uncachedSeeds,
     dependencies: [...dependencies],
     configFile,
   };

@@ -12,12 +12,13 @@ import { fileUrlOptions } from "../client/config.js";
 import { SCOPE, type LocalClient } from "../client/local.js";
 import { getDbError } from "../runtime/errors.js";
 import { createDatabase } from "../runtime/database.js";
-import { display, evaluateFile, scratchDir, sourceLocation, type BundleOrigin } from "./bundle.js";
+import { bundleFile, display, importBundle, scratchDir, sourceLocation, type BundleOrigin, type Bundled } from "./bundle.js";
 import { AstroDbError } from "./errors.js";
 import { DEV_DATABASE_PATH, localDatabaseUrl, withoutQuery } from "../database-url.js";
 import { codeOf, explain, hide, hintFor } from "../explain.js";
 import { failedInsert, showRow } from "../runtime/insert-errors.js";
 import { dbDirectory, SEED_FILE_NAMES, type LoadedSchema } from "./load-config.js";
+import { restoreSeeded, SEED_SQL, seedCacheEntry, seedCacheKey, storeSeeded } from "./seed-cache.js";
 import { SEED_DB_KEY, seedModule } from "./virtual-module.js";
 import { runSqlSeed, sqlSeedFile } from "./seed-sql.js";
 
@@ -46,6 +47,8 @@ export interface Outcome {
   messages: string[];
   /** Files whose change should re-run preparation (seeds and what they import). */
   watched: string[];
+  /** The seed cache entry holding what the database now holds (a read-only file to copy). */
+  seedCacheEntry?: string;
 }
 
 /** The seed files in the order they run: db/seed.sql, integrations' seeds, then db/seed.*. */
@@ -57,31 +60,25 @@ export function seedFiles(root: URL, schema: LoadedSchema): URL[] {
 
 export async function prepareDatabase(root: URL, schema: LoadedSchema, target: Target): Promise<Outcome> {
   await mkdir(dirname(target.path), { recursive: true });
-  const messages: string[] = [];
-  let seed = true;
-  if (target.persistent) {
-    const backup = await backupBeforeLoss(root, schema, target);
-    if (backup) messages.push(`Backed up the database before removing deprecated data: ${backup} (restore: astro-db load ${JSON.stringify(backup)} --replace).`);
-    let m;
-    try {
-      m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
-    } catch (e) {
-      // The engine's code (`ASTRO_DB_DATA_LOSS`, a SQLite code…) is kept: it says why.
-      const err = explain(e, `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE)`, { shown: target.path });
-      err.hint = err.hint ?? "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.";
-      throw err;
-    }
-    if (m.adopted.length) messages.push(`Adopted existing tables ${m.adopted.join(", ")} into the schema history.`);
-    if (m.applied.length) messages.push(`Updated the database schema (${m.applied.length} change${m.applied.length === 1 ? "" : "s"}).`);
-    seed = m.empty;
-  } else {
-    resetLocalDatabase(target.path, schema.snapshot);
-    messages.push("New local database created.");
-  }
   const files = seedFiles(root, schema);
-  const watched: string[] = files.map((f) => fileURLToPath(f));
-  if (seed && files.length > 0) {
-    watched.push(...(await runSeeds(root, schema, target, files)));
+  const watched: string[] = [...files, new URL(SEED_SQL, root)].map((f) => fileURLToPath(f));
+  if (!target.persistent) return freshDatabase(root, schema, target, files, watched);
+  const messages: string[] = [];
+  const backup = await backupBeforeLoss(root, schema, target);
+  if (backup) messages.push(`Backed up the database before removing deprecated data: ${backup} (restore: astro-db load ${JSON.stringify(backup)} --replace).`);
+  let m;
+  try {
+    m = migrateLocalDatabase(target.path, schema.snapshot, target.options);
+  } catch (e) {
+    // The engine's code (`ASTRO_DB_DATA_LOSS`, a SQLite code…) is kept: it says why.
+    const err = explain(e, `Could not update the database file ${target.path} (ASTRO_DATABASE_FILE)`, { shown: target.path });
+    err.hint = err.hint ?? "Nothing was changed. Mark what you remove as `deprecated: true` first, or migrate the data by hand.";
+    throw err;
+  }
+  if (m.adopted.length) messages.push(`Adopted existing tables ${m.adopted.join(", ")} into the schema history.`);
+  if (m.applied.length) messages.push(`Updated the database schema (${m.applied.length} change${m.applied.length === 1 ? "" : "s"}).`);
+  if (m.empty && files.length > 0) {
+    watched.push(...(await runSeeds(root, await bundleSeeds(root, schema, target, files))));
     messages.push("Seeded database.");
   }
   return { messages, watched };
@@ -101,6 +98,36 @@ async function backupBeforeLoss(root: URL, schema: LoadedSchema, target: Target)
   }
 }
 
+/**
+ * The dev database (and a static build's): recreated, then seeded, or copied from the seed
+ * cache when nothing the seeds depend on changed (see seed-cache.ts).
+ */
+async function freshDatabase(root: URL, schema: LoadedSchema, target: Target, files: URL[], watched: string[]): Promise<Outcome> {
+  const created = "New local database created.";
+  let seeds: Seeds | undefined;
+  try {
+    if (files.length > 0) seeds = await bundleSeeds(root, schema, target, files);
+  } catch (e) {
+    // A seed that does not even load leaves the tables empty, as one that throws does.
+    resetLocalDatabase(target.path, schema.snapshot);
+    throw e;
+  }
+  if (!seeds) {
+    resetLocalDatabase(target.path, schema.snapshot);
+    return { messages: [created], watched };
+  }
+  watched.push(...seeds.dependencies);
+  if (seeds.key && (await restoreSeeded(root, seeds.key, target.path, target.options))) {
+    const seeded = "Seeded database. (copied from the seed cache: the seeds and what they read are unchanged)";
+    return { messages: [created, seeded], watched, seedCacheEntry: seedCacheEntry(root, seeds.key) };
+  }
+  resetLocalDatabase(target.path, schema.snapshot);
+  await runSeeds(root, seeds);
+  // Only a seed run that committed gets here: a failing seed is never cached.
+  const stored = seeds.key !== undefined && (await storeSeeded(root, seeds.key, target.path));
+  return { messages: [created, "Seeded database."], watched, seedCacheEntry: stored ? seedCacheEntry(root, seeds.key!) : undefined };
+}
+
 const seedClients = new Map<string, LocalClient>();
 
 /** One client per database file for the whole process: seed modules keep a reference to it. */
@@ -113,28 +140,66 @@ function seedClient(path: string, options: Target["options"]): LocalClient {
   return client;
 }
 
-async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<string[]> {
+interface Seeds {
+  client: LocalClient;
+  /** SQL seeds (`db/seed.sql`) have no bundle; a module seed imported early keeps its module. */
+  files: Array<{ file: URL; bundle?: Bundled; loaded?: { mod: Record<string, unknown>; origin: BundleOrigin } }>;
+  /** Absolute paths of every file the seeds read. */
+  dependencies: string[];
+  /** The seed cache key; undefined when a seed opted out. */
+  key?: string;
+}
+
+/**
+ * Bundles every seed (without running it) and works out the cache key. A seed opts out with
+ * `export const cache = false`, an integration's seed with `extendDb({ seedCache: false })`.
+ */
+async function bundleSeeds(root: URL, schema: LoadedSchema, target: Target, files: URL[]): Promise<Seeds> {
   const client = seedClient(target.path, target.options);
   (globalThis as any)[Symbol.for(SEED_DB_KEY)] = createDatabase(client, { callSites: true });
   const dir = scratchDir(root);
   await mkdir(dir, { recursive: true });
   const virtual = fileURLToPath(new URL(`seed-virtual-${schema.hash}.mjs`, dir));
   await writeFile(virtual, seedModule(schema.tables, pathToFileURL(target.path).href));
-  const dependencies: string[] = [];
+  const env = importMetaEnv();
+  const seeds: Seeds = { client, files: [], dependencies: [] };
+  let cacheable = true;
+  for (const file of files) {
+    if (file.pathname.endsWith(".sql")) {
+      seeds.files.push({ file });
+      continue;
+    }
+    const bundle = await bundleFile(root, file, virtual, { env });
+    seeds.dependencies.push(...bundle.dependencies);
+    const entry: Seeds["files"][number] = { file, bundle };
+    if (bundle.exports.includes("cache")) {
+      const loaded = await importBundle(root, bundle.code).catch((e) => Promise.reject(seedFailure(root, file, undefined, e)));
+      if (loaded.mod.cache === false) cacheable = false;
+      entry.loaded = loaded;
+    }
+    if (schema.uncachedSeeds.includes(file.href)) cacheable = false;
+    seeds.files.push(entry);
+  }
+  if (cacheable) seeds.key = seedCacheKey(root, { snapshot: schema.snapshot, seeds: seeds.files, env });
+  return seeds;
+}
+
+async function runSeeds(root: URL, seeds: Seeds): Promise<string[]> {
+  const { client } = seeds;
   client[SCOPE].begin();
   let current: URL | undefined;
   let origin: BundleOrigin | undefined;
   try {
-    for (const file of files) {
+    for (const { file, bundle, loaded: imported } of seeds.files) {
       current = file;
       origin = undefined;
-      if (file.pathname.endsWith(".sql")) {
+      if (!bundle) {
         await runSqlSeed(client, file);
         continue;
       }
-      const { mod, dependencies: deps, origin: o } = await evaluateFile(root, file, virtual, { env: importMetaEnv() });
-      origin = o;
-      dependencies.push(...deps);
+      const loaded = imported ?? (await importBundle(root, bundle.code));
+      origin = loaded.origin;
+      const mod = loaded.mod;
       if (typeof mod.default !== "function") {
         throw new AstroDbError(`${display(root, file)} must export a default function that seeds the database.`, {
           code: "ASTRO_DB_SEED_NO_DEFAULT",
@@ -148,7 +213,7 @@ async function runSeeds(root: URL, schema: LoadedSchema, target: Target, files: 
     client[SCOPE].end(false);
     throw seedFailure(root, current, origin, e);
   }
-  return dependencies;
+  return seeds.dependencies;
 }
 
 function importMetaEnv(): Record<string, unknown> {

@@ -53,3 +53,18 @@ pub fn migrate_local_database(env: Env, path: String, snapshot_json: String, opt
     let m = local::migrate(&mut conn, &schema, &snapshot_json).map_err(|e| fail(&env, &path, e))?;
     Ok(LocalMigration { applied: m.applied, empty: m.empty, adopted: m.adopted })
 }
+
+/// Makes the database file at `target` (created if missing) a page-by-page copy of the
+/// database file at `source`, through a connection opened with `options`: connections
+/// already open on `target` see the copy, and `target` keeps its journal mode. Throws
+/// `SQLITE_CANTOPEN` when `source` does not exist.
+#[napi(catch_unwind)]
+pub fn copy_database_file(env: Env, source: String, target: String, options: Option<FileOptions>) -> Result<()> {
+    let js = Js::new(env.raw());
+    let settings = FileOptions::settings(options.as_ref(), None)
+        .map_err(|m| throw_coded(js, "URL_INVALID", &format!("Invalid option for the database at {target}: {m}")))?;
+    let mut conn = Connection::open_with(&target, &settings)
+        .map_err(|e| throw_coded(js, &e.code(), &format!("Unable to open the database at {target}: {}", e.message)))?;
+    conn.copy_from(&source)
+        .map_err(|e| throw_coded(js, &e.code(), &format!("Could not copy the database {source} into {target}: {}", e.message)))
+}

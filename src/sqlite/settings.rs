@@ -137,12 +137,7 @@ mod tests {
     use super::*;
 
     fn temp(name: &str) -> String {
-        let p = std::env::temp_dir().join(format!("astro-db-settings-{name}-{}.db", std::process::id()));
-        let p = p.to_str().unwrap().to_owned();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{p}{suffix}"));
-        }
-        p
+        crate::sqlite::temp_db("settings", name)
     }
 
     #[test]
