@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateDrizzleSchema, generateTypes, loadSchema, migrateLocalDatabase, planMigration, refillTablesSql, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }
@@ -783,10 +783,12 @@ export { ServerHandle }
 export { createAuthToken }
 export { createTablesSql }
 export { fastExecuteFunction }
+export { generateDrizzleSchema }
 export { generateTypes }
 export { loadSchema }
 export { migrateLocalDatabase }
 export { planMigration }
+export { refillTablesSql }
 export { resetLocalDatabase }
 export { startServer }
 export const __napiBindingTarget = __napiLoadedBindingTarget

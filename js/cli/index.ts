@@ -7,6 +7,7 @@ import { runPush } from "./push.js";
 import { runVerify } from "./verify.js";
 import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
+import { runEject } from "./eject.js";
 import { retiredCommand } from "./studio.js";
 
 const HELP = `Usage: astro-db <command> [options]
@@ -21,6 +22,7 @@ Commands:
   verify    compare that database with db/config.ts: MATCH, NO_MATCH, DATA_LOSS or DRIFT [--json] [--strict]
   shell     run one statement and print the rows: --query <sql> [--remote] [--json]
   execute   run a file whose default export uses astro:db: <file> [--remote]
+  eject     write a Drizzle ORM schema, drizzle.config.ts and first migration (see: astro-db eject --help)
   help      this help
 
 Every command takes --help; the database commands also take --root <dir> (the project, default
@@ -47,6 +49,7 @@ const commands: Record<string, Command> = {
   verify: runVerify,
   shell: runShell,
   execute: runExecute,
+  eject: runEject,
   login: retiredCommand("login"),
   logout: retiredCommand("logout"),
   link: retiredCommand("link"),
