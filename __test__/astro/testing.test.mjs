@@ -46,6 +46,20 @@ test.concurrent.each(["a", "b", "c", "d", "e", "f"])("test %s sees the seed and 
   expect(seeded.approved).toBe(true);
 });
 
+test("a seeded database per test costs milliseconds once the template exists", async () => {
+  await createTestDb({ seed: true });
+  const times = [];
+  for (let i = 0; i < 25; i++) {
+    const t0 = performance.now();
+    const { close } = await createTestDb({ seed: true });
+    times.push(performance.now() - t0);
+    close();
+  }
+  times.sort((a, b) => a - b);
+  console.log("createTestDb median ms", times[12].toFixed(2));
+  expect(times[12]).toBeLessThan(250);
+});
+
 test("reset puts the seeded rows back", async () => {
   const { reset, db, tables } = await createTestDb({ seed: true });
   await addComment(1, "temporary");
@@ -95,6 +109,9 @@ test("Vitest: per-test databases from the project's schema and seed, isolated un
   assert.equal(r.code, 0, r.output);
   assert.match(r.output, /Tests\s+10 passed \(10\)/, r.output);
   assert.match(r.output, /test f sees the seed and only its own rows/);
+  // Seeds ran once per test file's process (the template), not once per test.
+  assert.equal(r.output.match(/\[fixture\] seed ran/g).length, 1);
+  console.log(`# ${r.output.match(/createTestDb median ms [\d.]+/)[0]}`);
   // The project's own dev database was never touched: tests ran on their own databases.
   assert.ok(!p.exists(".astro/content.db"));
 });

@@ -5,7 +5,6 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDrizzleSchema } from "../../index.js";
@@ -43,6 +42,8 @@ const remote = process.env.ASTRO_DB_REMOTE_URL;
 export default defineConfig({
   schema: ${JSON.stringify(schema)},
   out: ${JSON.stringify(out)},
+  // Astro DB's record of the schema it pushed: not part of your schema, left alone.
+  tablesFilter: ["!_astro_db_snapshot"],
   ...(remote
     ? { dialect: "turso", dbCredentials: { url: remote, authToken: process.env.ASTRO_DB_APP_TOKEN } }
     : { dialect: "sqlite", dbCredentials: { url: process.env.ASTRO_DATABASE_FILE ?? "file:.astro/content.db" } }),
@@ -50,14 +51,18 @@ export default defineConfig({
 `;
 }
 
-/** The project's drizzle-kit bin, when installed. */
+/**
+ * The project's drizzle-kit bin, when installed. Found by walking up node_modules folders as
+ * Node does: drizzle-kit's `exports` hide its package.json from `require.resolve`.
+ */
 function drizzleKitBin(root: string): string | undefined {
-  try {
-    const pkg = createRequire(join(root, "package.json")).resolve("drizzle-kit/package.json");
-    const bin = JSON.parse(readFileSync(pkg, "utf8")).bin;
-    return join(dirname(pkg), typeof bin === "string" ? bin : bin["drizzle-kit"]);
-  } catch {
-    return undefined;
+  for (let dir = root; ; dir = dirname(dir)) {
+    const pkg = join(dir, "node_modules", "drizzle-kit", "package.json");
+    if (existsSync(pkg)) {
+      const bin = JSON.parse(readFileSync(pkg, "utf8")).bin;
+      return join(dirname(pkg), typeof bin === "string" ? bin : bin["drizzle-kit"]);
+    }
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
