@@ -59,7 +59,7 @@ const db = drizzle(createClient({ url: process.env.DB_URL }), { schema });
 const comments = await db.select().from(schema.Comment).orderBy(asc(schema.Comment._id));
 const authors = await db.select().from(schema.Author).orderBy(asc(schema.Author.id));
 // A write through the ejected schema, read back: defaults apply as they did with Astro DB.
-await db.insert(schema.Comment).values({ authorId: 2, body: "written by drizzle" });
+await db.insert(schema.Comment).values({ authorId: 2, body: "written by drizzle #" + (comments.length + 1) });
 const [last] = await db.select().from(schema.Comment).orderBy(asc(schema.Comment._id)).limit(1).offset(2);
 console.log(JSON.stringify({ comments, authors, last, types: [typeof comments[0].approved, comments[0].due instanceof Date, comments[1].published instanceof Date] }));
 `;
@@ -115,7 +115,7 @@ test("eject: Drizzle schema, config and first migration that drizzle-kit and dri
     ],
   );
   assert.deepEqual(out.authors.map((a) => [a.id, a.handle, a.role]), [[1, "kasim", "user"], [2, "mina", "admin"]]);
-  assert.equal(out.last.body, "written by drizzle");
+  assert.equal(out.last.body, "written by drizzle #3");
   assert.equal(out.last._id, 3);
   assert.deepEqual(out.last.meta, { tags: [] });
   assert.equal(out.last.approved, false);
