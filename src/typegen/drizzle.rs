@@ -22,7 +22,7 @@ import { customType, foreignKey, index, integer, sqliteTable, text, uniqueIndex,
 export const isoDate = customType<{ data: Date; driverData: string }>({
   dataType: () => "text",
   toDriver: (value) => value.toISOString(),
-  fromDriver: (value) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : value.replace(" ", "T") + "Z"),
+  fromDriver: (value) => new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : value.replace(" ", "T") + "Z"),
 });
 "#;
 
