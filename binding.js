@@ -773,20 +773,22 @@ if (
   }
 }
 
-const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, copyDatabaseFile, createAuthToken, fastExecuteFunction, generateTypes, loadSchema, migrateLocalDatabase, planMigration, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateDrizzleSchema, generateTypes, loadSchema, migrateLocalDatabase, planMigration, refillTablesSql, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }
 export { NativeReplica }
 export { SchemaTarget }
 export { ServerHandle }
-export { copyDatabaseFile }
 export { createAuthToken }
+export { createTablesSql }
 export { fastExecuteFunction }
+export { generateDrizzleSchema }
 export { generateTypes }
 export { loadSchema }
 export { migrateLocalDatabase }
 export { planMigration }
+export { refillTablesSql }
 export { resetLocalDatabase }
 export { startServer }
 export const __napiBindingTarget = __napiLoadedBindingTarget

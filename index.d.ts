@@ -240,6 +240,12 @@ export interface FileOptions {
   journalMode?: "wal" | "delete"
 }
 
+/**
+ * The Drizzle ORM schema module (`sqliteTable` definitions) describing the tables of a
+ * snapshot exactly as Astro DB created them: what `astro-db eject` writes.
+ */
+export declare function generateDrizzleSchema(snapshotJson: string): string
+
 /** The `.d.ts` text declaring `astro:db`'s tables for a snapshot from `loadSchema`. */
 export declare function generateTypes(snapshotJson: string): string
 
@@ -444,6 +450,12 @@ export interface PushStep {
   message: string
   suggestion?: string
 }
+
+/**
+ * Statements for one transaction that empty every table of a snapshot and, when `fromSchema`
+ * names an attached database holding the same tables, copy its rows in (test databases).
+ */
+export declare function refillTablesSql(snapshotJson: string, fromSchema?: string | undefined | null): Array<string>
 
 /**
  * Recreates the dev database at `path`: everything it holds is dropped and the tables of

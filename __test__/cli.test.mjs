@@ -13,7 +13,7 @@ const run = (args, cwd) => spawnSync(process.execPath, [bin, ...args], { cwd, en
 test("help lists the commands; an unknown command exits 2", () => {
   const help = run(["help"]);
   assert.equal(help.status, 0);
-  for (const c of ["init", "serve", "token"]) assert.match(help.stdout, new RegExp(`^  ${c} `, "m"));
+  for (const c of ["init", "serve", "token", "eject"]) assert.match(help.stdout, new RegExp(`^  ${c} `, "m"));
   const bad = run(["frobnicate"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /Unknown command "frobnicate"/);

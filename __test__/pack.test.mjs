@@ -16,6 +16,7 @@ test("npm pack installs into a fresh project and runs a query", { timeout: 180_0
   const files = execFileSync("tar", ["tzf", join(work, tarball)], { encoding: "utf8" });
   assert.match(files, /package\/astro-db\.linux-x64-gnu\.node/);
   assert.match(files, /package\/dist\/client\/index\.js/);
+  assert.match(files, /package\/dist\/testing\/vitest\.js/);
   assert.doesNotMatch(files, /package\/(src|__test__|target)\//);
 
   const app = join(work, "app");

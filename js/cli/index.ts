@@ -8,6 +8,7 @@ import { runVerify } from "./verify.js";
 import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
 import { runTypes } from "./types.js";
+import { runEject } from "./eject.js";
 import { retiredCommand } from "./studio.js";
 import { runDump, runLoad, runPull } from "./data.js";
 import { withHint } from "../errors.js";
@@ -28,6 +29,7 @@ Commands:
   load      run a dump as one transaction: <file.sql> [--remote] [--replace]
   pull      copy the remote's rows into db/seed.sql: [--tables A,B] [--where 'Table: expr'] [--limit N]
   types     write the astro:db TypeScript declarations (.astro/) without a server, e.g. before tsc in CI
+  eject     write a Drizzle ORM schema, drizzle.config.ts and first migration (see: astro-db eject --help)
   help      this help
 
 Every command takes --help; the database commands also take --root <dir> (the project, default
@@ -58,6 +60,7 @@ const commands: Record<string, Command> = {
   load: runLoad,
   pull: runPull,
   types: runTypes,
+  eject: runEject,
   login: retiredCommand("login"),
   logout: retiredCommand("logout"),
   link: retiredCommand("link"),

@@ -86,7 +86,8 @@ export function setAstroConfig(config: unknown): void {
 
 const ASTRO_CONFIG_NAMES = ["astro.config.mjs", "astro.config.js", "astro.config.ts", "astro.config.mts", "astro.config.cjs", "astro.config.cts"];
 
-function dirUrl(p: URL | string): URL {
+/** A directory as a URL ending in `/`; a relative path is taken from the working directory. */
+export function dirUrl(p: URL | string): URL {
   const url = p instanceof URL ? p : pathToFileURL(isAbsolute(p) ? p : join(process.cwd(), p));
   return url.href.endsWith("/") ? url : new URL(url.href + "/");
 }

@@ -185,3 +185,26 @@ pub fn generate_types(env: Env, snapshot_json: String) -> Result<String> {
     Ok(typegen::dts(&s))
 }
 
+/// The Drizzle ORM schema module (`sqliteTable` definitions) describing the tables of a
+/// snapshot exactly as Astro DB created them: what `astro-db eject` writes.
+#[napi]
+pub fn generate_drizzle_schema(env: Env, snapshot_json: String) -> Result<String> {
+    let s = schema::load_snapshot(&snapshot_json, true).map_err(|p| invalid(&env, p))?;
+    Ok(typegen::drizzle::drizzle_schema(&s))
+}
+
+/// Statements for one transaction that empty every table of a snapshot and, when `fromSchema`
+/// names an attached database holding the same tables, copy its rows in (test databases).
+#[napi]
+pub fn refill_tables_sql(env: Env, snapshot_json: String, from_schema: Option<String>) -> Result<Vec<String>> {
+    let s = schema::load_snapshot(&snapshot_json, true).map_err(|p| invalid(&env, p))?;
+    Ok(sql::refill_tables(&s, from_schema.as_deref()))
+}
+
+/// The statements creating every table and index of a snapshot in an empty database (the
+/// test helper's in-memory databases).
+#[napi]
+pub fn create_tables_sql(env: Env, snapshot_json: String) -> Result<Vec<String>> {
+    let s = schema::load_snapshot(&snapshot_json, true).map_err(|p| invalid(&env, p))?;
+    Ok(sql::create_schema(&s))
+}

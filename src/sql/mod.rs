@@ -2,8 +2,10 @@
 
 mod ddl;
 pub mod quote;
+mod refill;
 
 #[cfg(test)]
 mod tests;
 
 pub use ddl::*;
+pub use refill::refill_tables;

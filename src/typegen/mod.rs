@@ -5,6 +5,10 @@
 //! literal), so the runtime `Table` type reads `type`, `schema.optional`, `schema.primaryKey`,
 //! `schema.default` and `schema.enum` exactly as upstream's generated file provides them.
 //! Deprecated columns are left out so they cannot be queried by new code.
+//!
+//! `drizzle` generates the other code we write for users: the Drizzle ORM schema of `eject`.
+
+pub mod drizzle;
 
 use crate::schema::snapshot::write_column;
 use crate::schema::json::write_js_string;
