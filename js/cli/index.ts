@@ -7,7 +7,8 @@ import { runPush } from "./push.js";
 import { runVerify } from "./verify.js";
 import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
-import { retiredCommand } from "./studio.js";
+import { retiredCommand } from "./retired.js";
+import { runStudio } from "./studio.js";
 
 const HELP = `Usage: astro-db <command> [options]
 
@@ -21,6 +22,7 @@ Commands:
   verify    compare that database with db/config.ts: MATCH, NO_MATCH, DATA_LOSS or DRIFT [--json] [--strict]
   shell     run one statement and print the rows: --query <sql> [--remote] [--json]
   execute   run a file whose default export uses astro:db: <file> [--remote]
+  studio    browse and edit the database in a web page [--remote [--write]] [--port 4983] [--open]
   help      this help
 
 Every command takes --help; the database commands also take --root <dir> (the project, default
@@ -47,6 +49,7 @@ const commands: Record<string, Command> = {
   verify: runVerify,
   shell: runShell,
   execute: runExecute,
+  studio: runStudio,
   login: retiredCommand("login"),
   logout: retiredCommand("logout"),
   link: retiredCommand("link"),
