@@ -160,19 +160,21 @@ export async function deleteRows(ctx: StudioContext, name: string, rowids: numbe
 }
 
 /**
- * Runs one statement of the console. Read-only studios run it in a read-only transaction
- * that is always rolled back: a write fails in the database itself, and nothing could stay.
+ * Runs one statement of the console. A read-only studio runs it on one connection with
+ * `PRAGMA query_only` on, inside a transaction that is always rolled back: SQLite itself
+ * refuses the write (`SQLITE_READONLY`), whatever the statement's text, and nothing could stay.
  */
 export async function runSql(ctx: StudioContext, sql: string): Promise<ResultSet> {
   if (typeof sql !== "string" || !sql.trim()) throw new ApiError(400, "Type a statement to run.");
   if (ctx.writable) return ctx.client.execute(sql);
   const tx = await ctx.client.transaction("read");
   try {
+    await tx.execute("PRAGMA query_only = 1");
     return await tx.execute(sql);
   } finally {
-    try {
-      await tx.rollback();
-    } catch {}
+    // The connection goes back to a pool: it must leave as it came.
+    await tx.execute("PRAGMA query_only = 0").catch(() => {});
+    await tx.rollback().catch(() => {});
   }
 }
 
@@ -184,13 +186,17 @@ export async function schema(ctx: StudioContext) {
     const ix = await ctx.client.execute({ sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? ORDER BY name", args: [n] });
     tables.push({ ...t, indexes: ix.rows.map((r) => ({ name: String(r[0]), sql: r[1] === null ? "(a UNIQUE or PRIMARY KEY constraint)" : String(r[1]) })) });
   }
-  let comparison: { status: string; drift: string[]; steps: string[] } | { error: string } | undefined;
+  let comparison: { matches: boolean; drift: string[]; steps: string[] } | { error: string } | undefined;
   if (ctx.compare && ctx.snapshot) {
     const report = await ctx.compare();
     comparison =
       report instanceof Error
         ? { error: report.message }
-        : { status: report.status, drift: report.drift.map((d) => d.message), steps: report.steps.map((s) => s.message) };
+        : {
+            matches: report.queries.length === 0 && report.drift.length === 0,
+            drift: report.drift.map((d) => d.message),
+            steps: report.steps.map((s) => s.message),
+          };
   }
   return { tables, comparison };
 }

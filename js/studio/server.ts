@@ -168,8 +168,10 @@ export async function startStudio(ctx: StudioContext, options: StudioOptions = {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const asset = url.pathname === "/app.js" || url.pathname === "/app.css";
-    const why = refusal(req, port, token, !asset);
+    // The script, the stylesheet and the (absent) icon hold no data: no token needed.
+    const why = refusal(req, port, token, !asset && url.pathname !== "/favicon.ico");
     if (why) return page404(res, why[0], why[1]);
+    if (url.pathname === "/favicon.ico") return res.writeHead(204).end();
     try {
       if (req.method === "GET" && url.pathname === "/") {
         res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS });

@@ -88,7 +88,7 @@ function columnRow(c: StudioColumn): HTMLTableRowElement {
 export async function schemaPanel(): Promise<HTMLElement> {
   const s = await api<{
     tables: Array<StudioTable & { indexes: Array<{ name: string; sql: string }> }>;
-    comparison?: { status: string; drift: string[]; steps: string[] } | { error: string };
+    comparison?: { matches: boolean; drift: string[]; steps: string[] } | { error: string };
   }>("/api/schema");
   const cmp = s.comparison;
   const status = !cmp
@@ -97,8 +97,8 @@ export async function schemaPanel(): Promise<HTMLElement> {
       ? h("p", { id: "schema-status", class: "error" }, `Could not compare with db/config.ts: ${cmp.error}`)
       : h(
           "div",
-          { id: "schema-status", class: cmp.status === "match" && !cmp.drift.length ? "ok" : "warn" },
-          h("p", {}, cmp.status === "match" && !cmp.drift.length ? "The database matches db/config.ts." : `The database differs from db/config.ts (${cmp.status}).`),
+          { id: "schema-status", class: cmp.matches ? "ok" : "warn" },
+          h("p", {}, cmp.matches ? "The database matches db/config.ts." : "The database differs from db/config.ts: a push (or a restart of astro dev) would change it."),
           h("ul", {}, ...[...cmp.steps, ...cmp.drift].map((m) => h("li", {}, m))),
         );
   return h(
