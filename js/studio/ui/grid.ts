@@ -94,9 +94,14 @@ export class Grid {
     this.#moreBefore = p.moreBefore;
     this.render();
     this.#scroller.scrollTop = last ? this.#scroller.scrollHeight : 0;
-    api<{ rows: number }>("/api/count", { table: this.#view.table, filters: this.#view.filters }).then(
-      (c) => (this.#count.textContent = `${c.rows.toLocaleString("en-US")} row${c.rows === 1 ? "" : "s"}`),
-      (e) => (this.#count.textContent = errorText(e)),
+    // Counting a large table takes longer than its first page: it comes after, and only the
+    // latest view's count is shown.
+    const view = this.#view;
+    this.#count.textContent = "counting…";
+    const shown = (text: string) => view === this.#view && (this.#count.textContent = text);
+    api<{ rows: number }>("/api/count", { table: view.table, filters: view.filters }).then(
+      (c) => shown(`${c.rows.toLocaleString("en-US")} row${c.rows === 1 ? "" : "s"}`),
+      (e) => shown(errorText(e)),
     );
   }
 
