@@ -196,11 +196,14 @@ test("the database browser on the dev database, from the dev toolbar and from as
     await page.waitForFunction(() => document.querySelector("#row-count")?.textContent === "1 row");
     assert.equal(await page.locator('#grid tbody tr td[data-column="id"]').textContent(), authorId.replace(/\s*→$/, ""));
     await page.click("#back");
+    // Back to the view that was left: the table with its filter.
     await page.waitForSelector('#grid-view h2:text-is("Comment")');
-    await page.waitForSelector('#grid tr[data-rowid="1"]');
+    await page.waitForSelector('#grid tr[data-rowid="44"]');
+    assert.match(await page.textContent(".filters .chip"), /body contains comment #42/);
   });
 
   await step("edits a cell (the row is changed in the database file)", async () => {
+    await openTable(page, "Comment");
     await editCell(page, 1, "body", "Edited in the studio");
     await page.waitForFunction(() => document.querySelector('#grid tr[data-rowid="1"] td[data-column="body"]')?.textContent === "Edited in the studio");
     assert.deepEqual(await rowsOf(dbFile, "SELECT body FROM Comment WHERE id = 1"), [{ body: "Edited in the studio" }]);
@@ -309,9 +312,10 @@ test("the database browser on the dev database, from the dev toolbar and from as
     assert.equal(rebound.status, 421);
     const page404 = await raw(url, "/", { host: `127.0.0.1:${port}` });
     assert.equal(page404.status, 401, "the page itself needs the token");
-    // Another web page (the dev site's origin) cannot read it, even knowing the URL.
+    // Another web site's page cannot read it, nor write through it, even knowing the URL.
     const sitePage = await context.newPage();
-    await sitePage.goto(dev.url + "/");
+    await sitePage.route("http://evil.example/**", (r) => r.fulfill({ contentType: "text/html", body: "<!doctype html><title>evil</title>" }));
+    await sitePage.goto("http://evil.example/");
     const fromSite = await sitePage.evaluate(async (u) => {
       try {
         const r = await fetch(u.replace("/?token=", "/api/tables?token="));
