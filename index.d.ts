@@ -400,6 +400,12 @@ export interface PushOptions {
   renames?: Array<string>
   /** `Table.column=<SQL expression>` (`--backfill`): the value of a new required column in existing rows. */
   backfills?: Array<string>
+  /**
+   * Without a stored snapshot, take configured tables that exist as they are (as the dev
+   * database lifecycle does) instead of refusing them. The database browser compares the
+   * dev database, which has no snapshot, this way. Default `false`.
+   */
+  adoptExisting?: boolean
 }
 
 /** What [`SchemaTarget::push`] found and did. */

@@ -140,13 +140,20 @@ test("retired commands say what replaced them; every command has --help", async 
     assert.equal(r.code, code, `${cmd}: ${r.all}`);
     assert.match(r.all, pattern);
   }
-  for (const cmd of ["push", "verify", "shell", "execute", "login", "logout", "link", "gen", "sync", "init", "serve", "token"]) {
+  for (const cmd of ["push", "verify", "shell", "execute", "login", "logout", "link", "gen", "sync", "init", "serve", "token", "studio"]) {
     const r = await p.run([cmd, "--help"]);
     assert.equal(r.code, 0, `${cmd}: ${r.all}`);
     assert.match(r.stdout, new RegExp(`Usage: astro-db ${cmd}`));
   }
   const help = await p.run(["help"]);
-  for (const c of ["push", "verify", "shell", "execute"]) assert.match(help.stdout, new RegExp(`^  ${c} `, "m"));
+  for (const c of ["push", "verify", "shell", "execute", "studio"]) assert.match(help.stdout, new RegExp(`^  ${c} `, "m"));
+  // The studio names what is wrong before it listens.
+  const port = await p.run(["studio", "--port", "http"]);
+  assert.equal(port.code, 1);
+  assert.match(port.stderr, /--port must be a number from 0 to 65535, not "http"/);
+  const noDb = await p.run(["studio"]);
+  assert.equal(noDb.code, 1);
+  assert.match(noDb.stderr, /No local database at .*content\.db: run `astro dev` first, or pass --remote/);
   const bad = await p.run(["push", "--frobnicate"]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /Unknown option --frobnicate/);

@@ -9,9 +9,10 @@ import { runShell } from "./shell.js";
 import { runExecute } from "./execute.js";
 import { runTypes } from "./types.js";
 import { runEject } from "./eject.js";
-import { retiredCommand } from "./studio.js";
 import { runDump, runLoad, runPull } from "./data.js";
 import { withHint } from "../errors.js";
+import { retiredCommand } from "./retired.js";
+import { runStudio } from "./studio.js";
 
 const HELP = `Usage: astro-db <command> [options]
 
@@ -30,6 +31,7 @@ Commands:
   pull      copy the remote's rows into db/seed.sql: [--tables A,B] [--where 'Table: expr'] [--limit N]
   types     write the astro:db TypeScript declarations (.astro/) without a server, e.g. before tsc in CI
   eject     write a Drizzle ORM schema, drizzle.config.ts and first migration (see: astro-db eject --help)
+  studio    browse and edit the database in a web page [--remote [--write]] [--port 4983] [--open]
   help      this help
 
 Every command takes --help; the database commands also take --root <dir> (the project, default
@@ -61,6 +63,7 @@ const commands: Record<string, Command> = {
   pull: runPull,
   types: runTypes,
   eject: runEject,
+  studio: runStudio,
   login: retiredCommand("login"),
   logout: retiredCommand("logout"),
   link: retiredCommand("link"),

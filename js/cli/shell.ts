@@ -1,4 +1,5 @@
 // `astro-db shell --query <sql>`: runs one statement against the local or remote database.
+import { toJsonValue } from "../studio/values.js";
 import { chooseTarget, loadProject, parseArgs, UsageError, withTarget } from "./target.js";
 
 export const SHELL_HELP = `Usage: astro-db shell --query <sql> [--remote] [--json] [--db-app-token <token>]
@@ -13,18 +14,7 @@ Options:
 `;
 
 function cell(v: unknown): string {
-  if (v === null || v === undefined) return "NULL";
-  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
-    const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength);
-    return `x'${Buffer.from(bytes).toString("hex")}'`;
-  }
-  return String(v);
-}
-
-function jsonValue(v: unknown): unknown {
-  if (typeof v === "bigint") return v.toString();
-  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return cell(v);
-  return v;
+  return v === null || v === undefined ? "NULL" : String(toJsonValue(v));
 }
 
 export function formatTable(columns: string[], rows: unknown[][]): string {
@@ -51,7 +41,7 @@ export async function runShell(argv: string[]): Promise<number> {
     const rs = await target.client.execute(query);
     const rows = rs.rows.map((r) => rs.columns.map((_, i) => r[i]));
     if (flags.json) {
-      const objects = rows.map((r) => Object.fromEntries(rs.columns.map((c, i) => [c, jsonValue(r[i])])));
+      const objects = rows.map((r) => Object.fromEntries(rs.columns.map((c, i) => [c, toJsonValue(r[i])])));
       process.stdout.write(JSON.stringify(objects, null, 2) + "\n");
     } else if (rs.columns.length === 0) {
       process.stdout.write(`${rs.rowsAffected} row${rs.rowsAffected === 1 ? "" : "s"} affected.\n`);

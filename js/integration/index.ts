@@ -13,6 +13,7 @@ import { LOCAL_DB_KEY } from "./virtual-module.js";
 import { scaffoldDbDirectory } from "./scaffold.js";
 import { checkWebClient, probeRemote, publishRemote, resolveRemote, wantsRemote, type RemoteConnection } from "./remote.js";
 import { vitePluginDb } from "./vite-plugin.js";
+import { devStudio, TOOLBAR_APP } from "../studio/dev.js";
 
 export interface AstroDBConfig {
   /** `node` (default) loads the native client; `web` is for runtimes that cannot load native code. */
@@ -38,6 +39,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
   // Set by --remote on dev/build: no local database, no reset, no seeding.
   let remote: RemoteConnection | undefined;
   const mode = options?.mode ?? "node";
+  let studio: ReturnType<typeof devStudio> | undefined;
 
   const loaded = (): LoadedSchema => {
     if (!schema) throw new AstroDbError("The database schema is not loaded yet (astro:config:done has not run).");
@@ -53,7 +55,7 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
   return {
     name: "astro:db",
     hooks: {
-      "astro:config:setup": async ({ command: cmd, config, updateConfig, addWatchFile, logger }) => {
+      "astro:config:setup": async ({ command: cmd, config, updateConfig, addWatchFile, addDevToolbarApp, logger }) => {
         command = cmd;
         if (command === "preview") return;
         root = config.root;
@@ -72,6 +74,8 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
           const extended = config.integrations.some((i) => typeof (i.hooks as Record<string, unknown>)["astro:db:setup"] === "function");
           const made = extended ? [] : await scaffoldDbDirectory(root);
           if (made.length) logger.info(`Created ${made.join(" and ")} to get you started.`);
+          // The database browser is for the local dev database (use `astro-db studio --remote` for a remote).
+          if (!remote) addDevToolbarApp(TOOLBAR_APP);
         }
         updateConfig({
           vite: {
@@ -114,7 +118,10 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
           await writeFile(typesFile, types);
         }
       },
-      "astro:server:setup": async ({ server, logger }) => {
+      "astro:server:setup": async ({ server, logger, toolbar }) => {
+        await studio?.close();
+        studio = remote ? undefined : devStudio(root, () => target.path, () => loaded().snapshot);
+        studio?.listen(toolbar);
         const configFiles = new Set([
           ...CONFIG_FILE_NAMES.map((n) => fileURLToPath(new URL(n, dbDirectory(root)))),
           ...loaded().dependencies,
@@ -143,9 +150,13 @@ export function dbIntegration(options?: AstroDBConfig): AstroIntegration {
             const configFile = loaded().configFile && fileURLToPath(loaded().configFile!);
             if (configFile && file !== configFile) server.watcher.emit("change", configFile);
           } else if (!remote && (seedInputs.has(file) || /[\\/]db[\\/]seed\.(ts|js|mjs|mts)$/.test(file))) {
-            void run().then(() => (server as any).environments?.client?.hot?.send?.({ type: "full-reload" }) ?? server.ws.send({ type: "full-reload" }));
+            void run().then(() => studio?.changed()).then(() => (server as any).environments?.client?.hot?.send?.({ type: "full-reload" }) ?? server.ws.send({ type: "full-reload" }));
           }
         });
+      },
+      "astro:server:done": async () => {
+        await studio?.close();
+        studio = undefined;
       },
       "astro:build:start": async ({ logger }) => {
         if (remote) return;

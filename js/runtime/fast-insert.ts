@@ -23,7 +23,7 @@ interface Plan {
   values: unknown[];
 }
 
-function quote(name: string): string {
+export function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 

@@ -26,6 +26,10 @@ pub struct PushOptions {
     pub renames: Option<Vec<String>>,
     /// `Table.column=<SQL expression>` (`--backfill`): the value of a new required column in existing rows.
     pub backfills: Option<Vec<String>>,
+    /// Without a stored snapshot, take configured tables that exist as they are (as the dev
+    /// database lifecycle does) instead of refusing them. The database browser compares the
+    /// dev database, which has no snapshot, this way. Default `false`.
+    pub adopt_existing: Option<bool>,
 }
 
 /// One step of a push plan, with what the data said.
@@ -130,7 +134,7 @@ pub struct SchemaTarget {
 }
 
 fn options(o: Option<PushOptions>) -> std::result::Result<push::PushOptions, String> {
-    let o = o.unwrap_or(PushOptions { apply: None, reset: None, accept_data_loss: None, renames: None, backfills: None });
+    let o = o.unwrap_or(PushOptions { apply: None, reset: None, accept_data_loss: None, renames: None, backfills: None, adopt_existing: None });
     let mut hints = Hints::default();
     for r in o.renames.unwrap_or_default() {
         hints.renames.push(Hints::parse_rename(&r)?);
@@ -143,7 +147,7 @@ fn options(o: Option<PushOptions>) -> std::result::Result<push::PushOptions, Str
         apply: o.apply.unwrap_or(true),
         consent: Consent { accept: o.accept_data_loss.unwrap_or_default() },
         hints,
-        refuse_unknown_tables: true,
+        refuse_unknown_tables: !o.adopt_existing.unwrap_or(false),
     })
 }
 
