@@ -3,40 +3,12 @@
 // Prints: time from `astro dev` launch to the first page showing seeded data, seeding
 // time alone (measured inside the seed), and the dev process's peak RSS.
 // Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { cpSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { ASTRO, median, packOurs, refreshOurs, repo, workspace } from "./astro-workspace.mjs";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const repo = new URL("..", import.meta.url).pathname;
-// Outside the repository, so the projects resolve only what their own install gives them.
-const work = join(tmpdir(), "astro-db-bench");
-const ASTRO = "6.4.8";
-
-function npm(args, cwd) {
-  execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, stdio: ["ignore", "ignore", "inherit"] });
-}
-
-function workspace(name, dbSpec) {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  const pkg = JSON.stringify({ name: `bench-${name}`, private: true, type: "module", dependencies: { astro: ASTRO, "@astrojs/db": dbSpec } }, null, 2);
-  const pkgFile = join(dir, "package.json");
-  if (!existsSync(pkgFile) || readFileSync(pkgFile, "utf8") !== pkg || !existsSync(join(dir, "node_modules/astro"))) {
-    writeFileSync(pkgFile, pkg);
-    npm(["install"], dir);
-  }
-  return dir;
-}
-
-function packOurs() {
-  const dest = join(work, "pack");
-  mkdirSync(dest, { recursive: true });
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: repo, encoding: "utf8" }).trim().split("\n").pop();
-  renameSync(join(dest, out), join(dest, "astrojs-db.tgz"));
-  return `file:${join(dest, "astrojs-db.tgz")}`;
-}
 
 async function once(ws, port) {
   const site = join(ws, "site");
@@ -71,13 +43,9 @@ async function once(ws, port) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const upstream = workspace("upstream-astro6", "0.21.3");
-const ours = workspace("ours-astro6", packOurs());
-// The packed tarball changes with every build; make sure the fresh one is installed.
-rmSync(join(ours, "node_modules/@astrojs/db"), { recursive: true, force: true });
-npm(["install"], ours);
+const upstream = workspace("upstream-astro6", { astro: ASTRO, "@astrojs/db": "0.21.3" });
+const ours = workspace("ours-astro6", { astro: ASTRO, "@astrojs/db": packOurs() });
+refreshOurs(ours);
 
 const results = { upstream: [], ours: [] };
 for (let r = 0; r < ROUNDS; r++) {
