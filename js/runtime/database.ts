@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
 import { INSERT_ROWS, type InsertRows } from "../client/local.js";
 import { enableFastInserts } from "./fast-insert.js";
+import { enableFastSql } from "./fast-sql.js";
 import { showQueryCauses } from "./query-errors.js";
 import type { Client } from "../client/types.js";
 import type { Database } from "./index.js";
@@ -15,6 +16,7 @@ const construct = (driverCore as unknown as { construct: (client: unknown) => Da
 export function createDatabase(client: Client): Database {
   showQueryCauses();
   const db = construct(client);
+  enableFastSql((db as unknown as { dialect: Parameters<typeof enableFastSql>[0] }).dialect);
   const insertRows = (client as { [INSERT_ROWS]?: InsertRows })[INSERT_ROWS];
   if (typeof insertRows === "function") enableFastInserts(db, insertRows);
   return db;
