@@ -8,12 +8,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/libsql";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { createClient } from "@astrojs/db/client";
 import { asDrizzleTable, createDatabase } from "@astrojs/db/runtime";
 import { fastExecuteFunction, NativeConnection } from "../index.js";
 import { median } from "./astro-workspace.mjs";
 
-const N = Number(process.argv[2] ?? 20_000);
+const N = Number(process.argv[2] ?? 5_000);
 const RUNS = 5;
 const dir = mkdtempSync(join(tmpdir(), "astro-db-breakdown-"));
 const file = join(dir, "b.db");
@@ -38,10 +40,14 @@ await client.batch([
 ], "write");
 const db = createDatabase(client);
 
-const joinQuery = (id) =>
-  db.select({ id: Comment.id, body: Comment.body, likes: Comment.likes, author: Author.name }).from(Comment).innerJoin(Author, eq(Comment.authorId, Author.id)).where(eq(Comment.id, id));
-const listQuery = (offset) => db.select().from(Comment).orderBy(Comment.id).limit(50).offset(offset);
+// The same client under plain Drizzle: no SQL builder of ours, rows shaped like @libsql/client's.
+const plainDb = drizzle(client);
 
+const joinQuery = (id, on = db) =>
+  on.select({ id: Comment.id, body: Comment.body, likes: Comment.likes, author: Author.name }).from(Comment).innerJoin(Author, eq(Comment.authorId, Author.id)).where(eq(Comment.id, id));
+const listQuery = (offset, on = db) => on.select().from(Comment).orderBy(Comment.id).limit(50).offset(offset);
+
+const drizzleDialect = new SQLiteAsyncDialect();
 const native = NativeConnection.open(file, undefined, {});
 native.setResultBuffer(new BigInt64Array(2));
 const handle = native.handle();
@@ -55,22 +61,30 @@ async function time(fn) {
     for (let i = 0; i < N; i++) await fn(i);
     runs.push(((performance.now() - t0) * 1000) / N);
   }
-  return median(runs);
+  return { median: median(runs), min: Math.min(...runs) };
 }
 
-for (const [label, build, arg] of [["join (1 row)", joinQuery, (i) => (i % 1000) + 1], ["list (50 rows)", listQuery, (i) => i % 900]]) {
+// [label, query builder, its argument for iteration i, the statement's parameters for it, parameters matching no row]
+const cases = [
+  ["join (1 row)", joinQuery, (i) => (i % 1000) + 1, (i) => [(i % 1000) + 1], [-1]],
+  ["list (50 rows)", listQuery, (i) => (i % 900) + 1, (i) => [50, (i % 900) + 1], [50, 10_000]],
+];
+for (const [label, build, arg, params, none] of cases) {
   const q = build(arg(0)).toSQL();
   const prepared = build(sql.placeholder("p")).prepare();
   const rows = {};
   rows["Drizzle query, awaited (what a page does)"] = await time((i) => build(arg(i)));
+  rows["  the same without our shortcuts (plain Drizzle over our client)"] = await time((i) => build(arg(i), plainDb));
   rows["Drizzle building only (toSQL)"] = await time((i) => build(arg(i)).toSQL());
+  rows["  the same with Drizzle's own SQL builder"] = await time((i) => drizzleDialect.sqlToQuery(build(arg(i)).getSQL()));
   rows["Drizzle prepared query (no building)"] = await time((i) => prepared.all({ p: arg(i) }));
-  rows["our client.execute (JS layer + native)"] = await time((i) => client.execute({ sql: q.sql, args: [arg(i), ...q.params.slice(1)] }));
-  rows["native call, cached statement"] = await time((i) => fastExecute(handle, q.sql, [arg(i), ...q.params.slice(1)], 8));
-  rows["native call, no rows (bind + step only)"] = await time(() => fastExecute(handle, q.sql, [-1, ...q.params.slice(1)], 8));
-  rows["native call, prepared each time"] = await time((i) => fastExecute(handle, `${q.sql} /* ${i} */`, [arg(i), ...q.params.slice(1)], 8));
+  rows["our client.execute (JS layer + native)"] = await time((i) => client.execute({ sql: q.sql, args: params(i) }));
+  rows["native call, cached statement"] = await time((i) => fastExecute(handle, q.sql, params(i), 8));
+  rows["native call, cached statement, rows as arrays"] = await time((i) => fastExecute(handle, q.sql, params(i), 8 | 32));
+  rows["native call, no rows (bind + step only)"] = await time(() => fastExecute(handle, q.sql, none, 8));
+  rows["native call, prepared each time"] = await time((i) => fastExecute(handle, `${q.sql} /* ${i} */`, params(i), 8));
   console.log(`${label}: ${q.sql}`);
-  for (const [k, v] of Object.entries(rows)) console.log(`  ${v.toFixed(2).padStart(7)} µs  ${k}`);
+  for (const [k, v] of Object.entries(rows)) console.log(`  ${v.median.toFixed(2).padStart(7)} µs  (best ${v.min.toFixed(2).padStart(7)})  ${k}`);
 }
 console.log(`(${N} iterations per run, median of ${RUNS} runs, load average ${(await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ")})`);
 native.close();
