@@ -44,8 +44,9 @@ async function once(ws, port) {
 }
 
 const upstream = workspace("upstream-astro6", { astro: ASTRO, "@astrojs/db": "0.21.3" });
-const ours = workspace("ours-astro6", { astro: ASTRO, "@astrojs/db": packOurs() });
-refreshOurs(ours);
+const spec = packOurs();
+const ours = workspace("ours-astro6", { astro: ASTRO, "@astrojs/db": spec });
+refreshOurs(ours, spec);
 
 const results = { upstream: [], ours: [] };
 for (let r = 0; r < ROUNDS; r++) {

@@ -28,19 +28,26 @@ export function workspace(name, dependencies) {
   return dir;
 }
 
-/** This package packed (needs `npm run build` first), as a `file:` dependency spec. */
-export function packOurs() {
+/**
+ * This package packed (needs `npm run build` first), as a `file:` dependency spec; `from`
+ * packs another built checkout of it instead (a baseline), under `name`.
+ */
+export function packOurs(from = repo, name = "astrojs-db.tgz") {
   const dest = join(work, "pack");
   mkdirSync(dest, { recursive: true });
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: repo, encoding: "utf8" }).trim().split("\n").pop();
-  renameSync(join(dest, out), join(dest, "astrojs-db.tgz"));
-  return `file:${join(dest, "astrojs-db.tgz")}`;
+  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: from, encoding: "utf8" }).trim().split("\n").pop();
+  renameSync(join(dest, out), join(dest, name));
+  return `file:${join(dest, name)}`;
 }
 
-/** Reinstalls the packed tarball in `dir`: it changes with every build under the same name. */
-export function refreshOurs(dir) {
+/**
+ * Reinstalls the packed tarball in `dir`: it changes with every build under the same name.
+ * Named explicitly: a bare `npm install` trusts the lockfile's integrity and can reinstall
+ * the previous tarball's contents from its cache.
+ */
+export function refreshOurs(dir, spec) {
   rmSync(join(dir, "node_modules/@astrojs/db"), { recursive: true, force: true });
-  npm(["install"], dir);
+  npm(["install", spec], dir);
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,7 +1,7 @@
 // A small load generator for when `wrk` is not installed: `connections` keep-alive
 // connections each sending the next request as soon as the previous answer arrived, for
 // `seconds`. Runs in its own process (the caller spawns it) and prints one JSON line:
-// { rps, p50Ms, p99Ms, errors }.
+// { requests, rps, p50Ms, p99Ms, errors }.
 //   node bench/http-load.mjs <url> <seconds> <connections>
 import http from "node:http";
 
@@ -36,5 +36,5 @@ await Promise.all(
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-console.log(JSON.stringify({ rps: latencies.length / elapsed, p50Ms: at(0.5), p99Ms: at(0.99), errors }));
+console.log(JSON.stringify({ requests: latencies.length, rps: latencies.length / elapsed, p50Ms: at(0.5), p99Ms: at(0.99), errors }));
 agent.destroy();

@@ -4,7 +4,8 @@
 // from memory, for this package and upstream @astrojs/db 0.21.3, on copies of one database.
 // Load: `wrk` (else bench/http-load.mjs in its own process), 2 connections; paired rounds
 // (ours and upstream alternate, each endpoint after its no-database twin); medians.
-//   node bench/request-cost.mjs [--rounds 5] [--seconds 5] [--ours-only]
+//   node bench/request-cost.mjs [--rounds 5] [--seconds 5] [--ours-only] [--baseline <built checkout>]
+//     --baseline: also serve another built checkout of this package (e.g. the main branch) as "before"
 //   node bench/request-cost.mjs --soak 120       RSS of our server under full load
 //   node bench/request-cost.mjs --profile 10     V8 CPU profile of our server serving /join
 // Needs `npm run build` first; projects live in $TMPDIR/astro-db-bench, outside the repository.
@@ -104,21 +105,36 @@ function ms(text) {
   return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
 }
 
-/** `{ rps, p50Ms, p99Ms }` of `url` under `CONNECTIONS` connections for `seconds`. */
-function load(url, seconds) {
+/** CPU time (user + system) `pid` has used, in ms (Linux counts it in ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * `{ rps, p50Ms, p99Ms, cpuUs }` of `url` under `CONNECTIONS` connections for `seconds`;
+ * `cpuUs`: the server's CPU time per request. On a shared machine throughput swings with
+ * the other tenants' load, while the CPU time a request costs barely does: the ratio of CPU
+ * times is what throughput would be on a machine of one's own (the server is CPU-bound).
+ */
+function load(url, seconds, pid) {
+  const cpu0 = cpuMs(pid);
+  let r;
   if (!hasWrk) {
     const out = execFileSync(process.execPath, [join(repo, "bench/http-load.mjs"), url, String(seconds), String(CONNECTIONS)], { encoding: "utf8" });
-    const r = JSON.parse(out);
+    r = JSON.parse(out);
     if (r.errors > 0) throw new Error(`${url}: ${r.errors} failed requests`);
-    return r;
+  } else {
+    const out = execFileSync("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", url], { encoding: "utf8" });
+    if (/Non-2xx|Socket errors/.test(out)) throw new Error(`${url}: failed requests\n${out}`);
+    r = {
+      requests: Number(/(\d+) requests in/.exec(out)[1]),
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
+      p50Ms: ms(/\s50%\s+(\S+)/.exec(out)[1]),
+      p99Ms: ms(/\s99%\s+(\S+)/.exec(out)[1]),
+    };
   }
-  const out = execFileSync("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", url], { encoding: "utf8" });
-  if (/Non-2xx|Socket errors/.test(out)) throw new Error(`${url}: failed requests\n${out}`);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
-    p50Ms: ms(/\s50%\s+(\S+)/.exec(out)[1]),
-    p99Ms: ms(/\s99%\s+(\S+)/.exec(out)[1]),
-  };
+  return { ...r, cpuUs: ((cpuMs(pid) - cpu0) * 1000) / r.requests };
 }
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
@@ -126,6 +142,8 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 // ---------------------------------------------------------------------------------------
 
 const who = [["ours", { astro: ASTRO, "@astrojs/node": "10.1.4", "@astrojs/db": packOurs() }]];
+const baseline = process.argv.indexOf("--baseline");
+if (baseline > 0 && !OURS_ONLY) who.push(["before", { astro: ASTRO, "@astrojs/node": "10.1.4", "@astrojs/db": packOurs(process.argv[baseline + 1], "astrojs-db-before.tgz") }]);
 if (!OURS_ONLY) who.push(["upstream", { astro: ASTRO, "@astrojs/node": "10.1.4", "@astrojs/db": "0.21.3" }]);
 
 const servers = {};
@@ -134,7 +152,7 @@ let firstDb;
 try {
   for (const [name, deps] of who) {
     const ws = workspace(`request-${name}-astro6`, deps);
-    if (name === "ours") refreshOurs(ws);
+    if (name !== "upstream") refreshOurs(ws, deps["@astrojs/db"]);
     const dir = site(ws);
     const dbFile = join(dir, "data.db");
     // Our build creates the tables in the empty file; upstream's build recreates the tables
@@ -156,8 +174,8 @@ try {
 
   if (PROFILE > 0) {
     const s = servers.ours;
-    load(`${s.base}/join?id=${JOIN_ID}`, 2);
-    const r = load(`${s.base}/join?id=${JOIN_ID}`, PROFILE);
+    load(`${s.base}/join?id=${JOIN_ID}`, 2, s.child.pid);
+    const r = load(`${s.base}/join?id=${JOIN_ID}`, PROFILE, s.child.pid);
     await stop(s);
     const file = join(s.profDir, readdirSync(s.profDir).find((f) => f.endsWith(".cpuprofile")));
     const { busyMs, byCategory, top } = summarize(file);
@@ -165,37 +183,43 @@ try {
     const requests = r.rps * PROFILE;
     console.log(`CPU profile of our built server, /join under ${CONNECTIONS} connections (${r.rps.toFixed(0)} req/s while profiling)`);
     console.log(`busy ${busyMs.toFixed(0)} ms over ~${requests.toFixed(0)} profiled requests (plus warm-up): by layer, self time`);
-    for (const [k, v] of byCategory) console.log(`  ${((100 * v) / busyMs).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, v] of byCategory.filter(([, v]) => v >= busyMs / 200)) console.log(`  ${((100 * v) / busyMs).toFixed(1).padStart(5)}%  ${k}`);
     console.log("heaviest functions:");
     for (const [k, v] of top) console.log(`  ${((100 * v) / busyMs).toFixed(1).padStart(5)}%  ${k}`);
     console.log(`profile: ${file}`);
   } else if (SOAK > 0) {
     const s = servers.ours;
-    load(`${s.base}/join?id=${JOIN_ID}`, 3);
+    load(`${s.base}/join?id=${JOIN_ID}`, 3, s.child.pid);
     const start = rssMb(s.child.pid);
     let peak = start;
+    let half = start;
     const step = 10;
     const urls = [`${s.base}/join?id=${JOIN_ID}`, `${s.base}/list?offset=${LIST_OFFSET}`];
     let requests = 0;
     for (let t = 0; t < SOAK; t += step) {
-      const r = load(urls[(t / step) % 2], step);
+      const r = load(urls[(t / step) % 2], step, s.child.pid);
       requests += r.rps * step;
       const now = rssMb(s.child.pid);
       peak = Math.max(peak, now);
+      if (t + step <= SOAK / 2) half = now;
       console.log(`  t=${t + step}s RSS ${now.toFixed(1)} MB (${r.rps.toFixed(0)} req/s)`);
     }
     const end = rssMb(s.child.pid);
-    console.log(`soak ${SOAK}s, ~${requests.toFixed(0)} requests (/join and /list alternating): RSS ${start.toFixed(1)} MB after warm-up, ${end.toFixed(1)} MB at the end (growth ${(end - start).toFixed(1)} MB, peak ${peak.toFixed(1)} MB)`);
+    console.log(`soak ${SOAK}s, ~${requests.toFixed(0)} requests (/join and /list alternating): RSS ${start.toFixed(1)} MB after warm-up, ${half.toFixed(1)} MB at half time, ${end.toFixed(1)} MB at the end (growth ${(end - start).toFixed(1)} MB, over the second half ${(end - half).toFixed(1)} MB; peak ${peak.toFixed(1)} MB)`);
   } else {
     const pairs = [["join", `/join?id=${JOIN_ID}`, `/nodb-join?id=${JOIN_ID}`], ["list", `/list?offset=${LIST_OFFSET}`, `/nodb-list?offset=${LIST_OFFSET}`]];
-    for (const s of Object.values(servers)) for (const [, db, nodb] of pairs) for (const p of [db, nodb]) load(s.base + p, 2);
+    for (const s of Object.values(servers)) for (const [, db, nodb] of pairs) for (const p of [db, nodb]) load(s.base + p, 2, s.child.pid);
     const results = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of Object.keys(servers)) {
         for (const [label, db, nodb] of pairs) {
-          const without = load(servers[name].base + nodb, SECONDS);
-          const withDb = load(servers[name].base + db, SECONDS);
-          (results[`${name} ${label}`] ??= []).push({ ratio: withDb.rps / without.rps, withDb, without });
+          // Alternating which goes first cancels a drift in the machine's load.
+          const first = round % 2 === 0;
+          const { base, child } = servers[name];
+          const withDb = first ? load(base + db, SECONDS, child.pid) : undefined;
+          const without = load(base + nodb, SECONDS, child.pid);
+          const after = first ? withDb : load(base + db, SECONDS, child.pid);
+          (results[`${name} ${label}`] ??= []).push({ ratio: after.rps / without.rps, withDb: after, without });
         }
       }
     }
@@ -207,13 +231,20 @@ try {
         `${key.padEnd(14)} db ${m(xs, (x) => x.withDb.rps).toFixed(0).padStart(6)} req/s, no-db ${m(xs, (x) => x.without.rps).toFixed(0).padStart(6)} req/s, ratio ${(100 * m(xs, (x) => x.ratio)).toFixed(0)}%; ` +
           `p99 db ${m(xs, (x) => x.withDb.p99Ms).toFixed(2)} ms, no-db ${m(xs, (x) => x.without.p99Ms).toFixed(2)} ms; p50 db ${m(xs, (x) => x.withDb.p50Ms).toFixed(2)} ms`,
       );
+      console.log(`${"".padEnd(14)} ratios by round: ${xs.map((x) => `${(100 * x.ratio).toFixed(0)}%`).join(" ")}`);
+      const cpu = m(xs, (x) => x.without.cpuUs / x.withDb.cpuUs);
+      console.log(
+        `${"".padEnd(14)} server CPU per request: db ${m(xs, (x) => x.withDb.cpuUs).toFixed(0)} µs, no-db ${m(xs, (x) => x.without.cpuUs).toFixed(0)} µs; ` +
+          `CPU-bound throughput ratio ${(100 * cpu).toFixed(0)}% (by round: ${xs.map((x) => `${((100 * x.without.cpuUs) / x.withDb.cpuUs).toFixed(0)}%`).join(" ")})`,
+      );
     }
-    if (results["upstream join"]) {
+    for (const other of ["before", "upstream"].filter((o) => results[`${o} join`])) {
       for (const label of ["join", "list"]) {
         const o = results[`ours ${label}`];
-        const u = results[`upstream ${label}`];
+        const u = results[`${other} ${label}`];
         const speedups = o.map((x, i) => x.withDb.rps / u[i].withDb.rps);
-        console.log(`${label}: ours/upstream throughput with the database ${median(speedups).toFixed(2)}x (median of paired rounds)`);
+        const cpuSpeedups = o.map((x, i) => u[i].withDb.cpuUs / x.withDb.cpuUs);
+        console.log(`${label}: ours/${other} with the database: throughput ${median(speedups).toFixed(2)}x, CPU per request ${median(cpuSpeedups).toFixed(2)}x less (medians of paired rounds)`);
       }
     }
   }
