@@ -75,19 +75,29 @@ async function serve(dir, dbFile, port, nodeArgs = []) {
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;
+  try {
+    await ready(child, base, dir, () => log);
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw e;
+  }
+  return { child, base, log: () => log };
+}
+
+async function ready(child, base, dir, log) {
   for (let i = 0; i < 400; i++) {
     try {
-      if ((await fetch(`${base}/nodb-join?id=${JOIN_ID}`)).ok) break;
+      // Its own line first: another process on the port would answer for a server that failed to listen.
+      if (/listening on/i.test(log()) && (await fetch(`${base}/nodb-join?id=${JOIN_ID}`)).ok) break;
     } catch {}
-    if (child.exitCode !== null) throw new Error(`server in ${dir} exited:\n${log}`);
+    if (child.exitCode !== null) throw new Error(`server in ${dir} exited:\n${log()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   // Same bytes with and without the database, or the comparison means nothing.
   for (const [a, b] of [[`/join?id=${JOIN_ID}`, `/nodb-join?id=${JOIN_ID}`], [`/list?offset=${LIST_OFFSET}`, `/nodb-list?offset=${LIST_OFFSET}`]]) {
     const [x, y] = await Promise.all([a, b].map(async (p) => (await fetch(base + p)).text()));
-    if (x !== y) throw new Error(`${dir}: ${a} and ${b} differ:\n${x.slice(0, 300)}\n${y.slice(0, 300)}\n${log}`);
+    if (x !== y) throw new Error(`${dir}: ${a} and ${b} differ:\n${x.slice(0, 300)}\n${y.slice(0, 300)}\n${log()}`);
   }
-  return { child, base, log: () => log };
 }
 
 function stop(server) {
