@@ -6,41 +6,13 @@
 // project kept from the previous start: ours copies its seed cache, upstream reseeds), and
 // the same restart of a project with no integration at all (the floor).
 // Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ASTRO, median, packOurs, refreshOurs, repo, workspace } from "./astro-workspace.mjs";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const repo = new URL("..", import.meta.url).pathname;
-// Outside the repository, so the projects resolve only what their own install gives them.
-const work = join(tmpdir(), "astro-db-bench");
-const ASTRO = "6.4.8";
-
-function npm(args, cwd) {
-  execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, stdio: ["ignore", "ignore", "inherit"] });
-}
-
-function workspace(name, dbSpec) {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  const pkg = JSON.stringify({ name: `bench-${name}`, private: true, type: "module", dependencies: { astro: ASTRO, "@astrojs/db": dbSpec } }, null, 2);
-  const pkgFile = join(dir, "package.json");
-  if (!existsSync(pkgFile) || readFileSync(pkgFile, "utf8") !== pkg || !existsSync(join(dir, "node_modules/astro"))) {
-    writeFileSync(pkgFile, pkg);
-    npm(["install"], dir);
-  }
-  return dir;
-}
-
-function packOurs() {
-  const dest = join(work, "pack");
-  mkdirSync(dest, { recursive: true });
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: repo, encoding: "utf8" }).trim().split("\n").pop();
-  renameSync(join(dest, out), join(dest, "astrojs-db.tgz"));
-  return `file:${join(dest, "astrojs-db.tgz")}`;
-}
 
 // The same page with no integration and no database: how fast Astro alone gets there, the
 // floor under both packages' figures.
@@ -98,13 +70,10 @@ function freePort() {
   });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const upstream = workspace("upstream-astro6", "0.21.3");
-const ours = workspace("ours-astro6", packOurs());
-// The packed tarball changes with every build; make sure the fresh one is installed.
-rmSync(join(ours, "node_modules/@astrojs/db"), { recursive: true, force: true });
-npm(["install"], ours);
+const upstream = workspace("upstream-astro6", { astro: ASTRO, "@astrojs/db": "0.21.3" });
+const spec = packOurs();
+const ours = workspace("ours-astro6", { astro: ASTRO, "@astrojs/db": spec });
+refreshOurs(ours, spec);
 
 const results = { upstream: [], ours: [] };
 const restarts = { upstream: [], ours: [] };

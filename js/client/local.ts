@@ -137,6 +137,14 @@ export const INSERT_ROWS = Symbol.for("@astrojs/db:insert-rows");
 
 export type InsertRows = (sql: string, values: unknown[], width: number) => ResultSet | Promise<ResultSet>;
 
+/**
+ * Internal: the rows of one statement as plain arrays of values (see `Conn.rows`), for
+ * clients that have it; what Drizzle maps when it knows the selected fields.
+ */
+export const EXECUTE_ROWS = Symbol.for("@astrojs/db:execute-rows");
+
+export type ExecuteRows = (sql: string, args: InArgs) => Promise<unknown[][]>;
+
 export interface Scope {
   begin(): void;
   end(commit: boolean): void;
@@ -220,6 +228,8 @@ export class LocalClient implements Client {
     if (turn === null) return this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode);
     return turn.run(() => this.#conns.main().execute(sql, argsOf(stmtOrSql, args), this.#intMode), this.#busyTimeout);
   }
+
+  readonly [EXECUTE_ROWS]: ExecuteRows = async (sql, args) => this.#inTurn(sql, () => this.#conns.main().rows(sql, args, this.#intMode));
 
   readonly [INSERT_ROWS]: InsertRows = (sql, values, width) =>
     this.#inTurn(null, () => this.#conns.main().insertRows(sql, values, width, this.#intMode));

@@ -8,6 +8,7 @@ export const INT_MODES: Record<IntMode, number> = { number: 0, bigint: 1, string
 export const REQUIRE_TRANSACTION = 4;
 const ARGS_ARRAY = 8;
 const ARGS_OBJECT = 16;
+const ROWS_AS_ARRAYS = 32;
 
 type NativeResult = [string[], string[], Row[], number, bigint | undefined];
 
@@ -55,17 +56,25 @@ export class Conn {
   }
 
   execute(sql: string, args: InArgs | undefined, flags: number): ResultSet {
+    const r = this.#run(sql, args, flags);
+    return r === null ? new ResultSet([], [], [], Number(this.#meta[0]), this.#meta[1]) : toResultSet(r as NativeResult);
+  }
+
+  /** Only the rows of `sql`, each a plain array of its values. */
+  rows(sql: string, args: InArgs | undefined, flags: number): unknown[][] {
+    return this.#run(sql, args, flags | ROWS_AS_ARRAYS) as unknown[][];
+  }
+
+  #run(sql: string, args: InArgs | undefined, flags: number): unknown {
     if (args !== undefined && args !== null) {
       if (Array.isArray(args)) flags |= ARGS_ARRAY;
       else if (typeof args === "object") flags |= ARGS_OBJECT;
     }
-    let r;
     try {
-      r = fastExecute(this.#handle, sql, args, flags);
+      return fastExecute(this.#handle, sql, args, flags);
     } catch (e) {
       throw fromNative(e);
     }
-    return r === null ? new ResultSet([], [], [], Number(this.#meta[0]), this.#meta[1]) : toResultSet(r as NativeResult);
   }
 
   batch(stmts: Stmt[], flags: number, begin?: string): ResultSet[] {

@@ -1,8 +1,10 @@
 import * as driverCore from "drizzle-orm/libsql/driver-core";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
-import { INSERT_ROWS, type InsertRows } from "../client/local.js";
+import { EXECUTE_ROWS, INSERT_ROWS, type ExecuteRows, type InsertRows } from "../client/local.js";
 import { enableFastInserts } from "./fast-insert.js";
+import { enableArrayRows } from "./fast-rows.js";
+import { enableFastSql } from "./fast-sql.js";
 import { showQueryCauses } from "./query-errors.js";
 import type { Client } from "../client/types.js";
 import type { Database } from "./database-type.js";
@@ -15,8 +17,11 @@ const construct = (driverCore as unknown as { construct: (client: unknown) => Da
 export function createDatabase(client: Client, options: { callSites?: boolean } = {}): Database {
   showQueryCauses();
   const db = construct(client);
+  enableFastSql((db as unknown as { dialect: Parameters<typeof enableFastSql>[0] }).dialect);
   const insertRows = (client as { [INSERT_ROWS]?: InsertRows })[INSERT_ROWS];
   if (typeof insertRows === "function") enableFastInserts(db, insertRows, options);
+  const executeRows = (client as { [EXECUTE_ROWS]?: ExecuteRows })[EXECUTE_ROWS];
+  if (typeof executeRows === "function") enableArrayRows(db as never, executeRows);
   return db;
 }
 

@@ -65,7 +65,8 @@ impl NativeConnection {
     /// for a statement without result columns once a result buffer is set (see
     /// `setResultBuffer`). `flags`: int mode in the low bits (0 number, 1 bigint,
     /// 2 string), plus 4 to require an open transaction, 8 when `args` is an array and
-    /// 16 when it is a plain object of named values.
+    /// 16 when it is a plain object of named values, 32 to get only the rows, each an array
+    /// of its values (what Drizzle maps when it knows the selected fields).
     #[napi(catch_unwind, ts_return_type = "[string[], string[], Record<string, unknown>[], number, bigint | undefined] | null")]
     pub fn execute<'env>(
         &self,

@@ -4,7 +4,7 @@
 use napi::bindgen_prelude::BigInt64Array;
 use napi::sys::napi_value;
 
-use super::args::{bind_args, bind_row, IntMode, REQUIRE_TRANSACTION};
+use super::args::{bind_args, bind_row, IntMode, REQUIRE_TRANSACTION, ROWS_AS_ARRAYS};
 use super::error::Failure;
 use super::raw::Js;
 use super::results;
@@ -161,7 +161,8 @@ impl Local {
     ) -> std::result::Result<napi_value, Failure> {
         let conn = self.conn()?;
         let run = |handle, stmt: &mut _| {
-            bind_args(js, stmt, args, flags, buf).and_then(|()| results::run(js, handle, stmt, IntMode::from_code(flags), meta))
+            let arrays = flags & ROWS_AS_ARRAYS != 0;
+            bind_args(js, stmt, args, flags, buf).and_then(|()| results::run(js, handle, stmt, IntMode::from_code(flags), meta, arrays))
         };
         // An empty statement is reported like @libsql/client reports it (code 0).
         conn.with_statement(sql, run)?.unwrap_or_else(|| Err(SqliteError::new(0, "not an error").into()))

@@ -17,15 +17,19 @@ const MAX_SAFE: i64 = 9_007_199_254_740_991;
 ///
 /// A statement without result columns, when `meta` is given, returns `null` instead and
 /// writes `[rowsAffected, lastInsertRowid]` into `meta`: most writes then cost no JS
-/// allocation here at all.
+/// allocation here at all. With `arrays`, only the rows are returned, each an array.
 pub fn run(
     js: Js,
     conn: Handle,
     stmt: &mut Statement,
     mode: IntMode,
     meta: Option<&mut [i64]>,
+    arrays: bool,
 ) -> Result<napi_value, Failure> {
     let cols = stmt.column_count();
+    if arrays {
+        return array_rows(js, stmt, cols, mode);
+    }
     if cols == 0 {
         let before = conn.total_changes();
         while stmt.step()? {}
@@ -65,6 +69,23 @@ pub fn run(
     js.set_element(out, 3, js.double(0.0)?)?;
     js.set_element(out, 4, js.undefined()?)?;
     Ok(out)
+}
+
+/// The rows of `stmt` as an array of arrays, each allocated once at its final length.
+fn array_rows(js: Js, stmt: &mut Statement, cols: usize, mode: IntMode) -> Result<napi_value, Failure> {
+    let mut built = Vec::new();
+    while stmt.step()? {
+        let row = js.array(cols)?;
+        for i in 0..cols {
+            js.set_element(row, i as u32, to_js(js, stmt.column(i), mode)?)?;
+        }
+        built.push(row);
+    }
+    let rows = js.array(built.len())?;
+    for (i, row) in built.into_iter().enumerate() {
+        js.set_element(rows, i as u32, row)?;
+    }
+    Ok(rows)
 }
 
 /// One column value as JS: INTEGER per `intMode`, REAL as number, TEXT as string, BLOB as ArrayBuffer.

@@ -1,0 +1,5 @@
+import db from "@astrojs/db";
+import node from "@astrojs/node";
+import { defineConfig } from "astro/config";
+
+export default defineConfig({ output: "server", adapter: node({ mode: "standalone" }), integrations: [db()], telemetry: false });
