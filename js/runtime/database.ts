@@ -1,7 +1,7 @@
 import * as driverCore from "drizzle-orm/libsql/driver-core";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
-import { INSERT_ROWS, type InsertRows } from "../client/local.js";
+import { BULK_ENTRIES } from "../client/local.js";
 import { enableFastInserts } from "./fast-insert.js";
 import { showQueryCauses } from "./query-errors.js";
 import type { Client } from "../client/types.js";
@@ -15,8 +15,7 @@ const construct = (driverCore as unknown as { construct: (client: unknown) => Da
 export function createDatabase(client: Client): Database {
   showQueryCauses();
   const db = construct(client);
-  const insertRows = (client as { [INSERT_ROWS]?: InsertRows })[INSERT_ROWS];
-  if (typeof insertRows === "function") enableFastInserts(db, insertRows);
+  if ((client as { [BULK_ENTRIES]?: true })[BULK_ENTRIES] === true) enableFastInserts(db, client);
   return db;
 }
 
