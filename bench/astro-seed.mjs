@@ -1,14 +1,19 @@
 // Astro dev with a 100k-comment seed: this package against upstream @astrojs/db 0.21.3,
-// both on Astro 6, same fixture (bench/astro-fixture), paired rounds, medians.
-// Prints: time from `astro dev` launch to the first page showing seeded data, seeding
-// time alone (measured inside the seed), and the dev process's peak RSS.
-// Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
+// both on Astro 6, same fixture (bench/astro-fixture), paired rounds, medians, for each
+// shape a seed writes its inserts in (see the fixture's db/seed.ts): awaited chunks of
+// 1,000, one db.batch of chunks, chunks in db.transaction, one awaited row at a time,
+// onConflictDoNothing, onConflictDoUpdate, returning().
+// Prints per shape: seeding time alone (measured inside the seed), time from `astro dev`
+// launch to the first page showing seeded data, and the dev process's peak RSS.
+// Run: node bench/astro-seed.mjs [rounds] [shape,shape,…]   (needs `npm run build` first;
+// installs into $TMPDIR/astro-db-bench, outside the repository)
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
+const SHAPES = (process.argv[3] ?? "chunks,batch,transaction,rows,conflict,upsert,returning").split(",");
 const repo = new URL("..", import.meta.url).pathname;
 // Outside the repository, so the projects resolve only what their own install gives them.
 const work = join(tmpdir(), "astro-db-bench");
@@ -38,14 +43,14 @@ function packOurs() {
   return `file:${join(dest, "astrojs-db.tgz")}`;
 }
 
-async function once(ws, port) {
+async function once(ws, port, shape) {
   const site = join(ws, "site");
   rmSync(site, { recursive: true, force: true });
   cpSync(join(repo, "bench/astro-fixture"), site, { recursive: true });
   const started = performance.now();
   const child = spawn(process.execPath, [join(ws, "node_modules/astro/bin/astro.mjs"), "dev", "--port", String(port)], {
     cwd: site,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", NO_COLOR: "1" },
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", NO_COLOR: "1", BENCH_SHAPE: shape },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -53,7 +58,8 @@ async function once(ws, port) {
   child.stderr.on("data", (d) => (log += d));
   let firstPage;
   try {
-    for (let i = 0; i < 1200 && firstPage === undefined; i++) {
+    // Generous: upstream inserting one row at a time takes minutes on a loaded machine.
+    while (firstPage === undefined && performance.now() - started < 900_000) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/`);
         const body = await res.text();
@@ -64,7 +70,7 @@ async function once(ws, port) {
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
     const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
     const seedMs = Number(/BENCH_SEED_MS=([\d.]+)/.exec(log)?.[1] ?? NaN);
-    if (firstPage === undefined) throw new Error(`no seeded page from ${ws}:\n${log}`);
+    if (firstPage === undefined) throw new Error(`no seeded page from ${ws} (${shape}):\n${log}`);
     return { firstPage, seedMs, peakMb: peakKb / 1024 };
   } finally {
     child.kill("SIGKILL");
@@ -75,22 +81,27 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const upstream = workspace("upstream-astro6", "0.21.3");
 const ours = workspace("ours-astro6", packOurs());
-// The packed tarball changes with every build; make sure the fresh one is installed.
+// The packed tarball changes with every build; make sure the fresh one is installed (the
+// lockfile's integrity for the old tarball would otherwise bring the old one back from npm's cache).
 rmSync(join(ours, "node_modules/@astrojs/db"), { recursive: true, force: true });
+rmSync(join(ours, "package-lock.json"), { force: true });
 npm(["install"], ours);
 
-const results = { upstream: [], ours: [] };
+const results = Object.fromEntries(SHAPES.map((shape) => [shape, { upstream: [], ours: [] }]));
+let port = 4500;
 for (let r = 0; r < ROUNDS; r++) {
-  results.upstream.push(await once(upstream, 4500 + 2 * r));
-  results.ours.push(await once(ours, 4501 + 2 * r));
+  for (const shape of SHAPES) {
+    results[shape].upstream.push(await once(upstream, port++, shape));
+    results[shape].ours.push(await once(ours, port++, shape));
+  }
 }
-const m = (who, key) => median(results[who].map((x) => x[key]));
-const row = (label, key, unit) => {
-  const u = m("upstream", key);
-  const o = m("ours", key);
-  console.log(`${label}: upstream ${u.toFixed(0)} ${unit}, ours ${o.toFixed(0)} ${unit}, ${key === "peakMb" ? `ratio ${(o / u).toFixed(2)}` : `speed-up ${(u / o).toFixed(2)}x`}`);
-};
-console.log(`Astro ${ASTRO}, 100k comments seeded in chunks of 1,000, median of ${ROUNDS} paired rounds`);
-row("seeding", "seedMs", "ms");
-row("dev launch to first seeded page", "firstPage", "ms");
-row("peak RSS of the dev process", "peakMb", "MB");
+console.log(`Astro ${ASTRO}, 100k comments per shape, median of ${ROUNDS} paired rounds; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+for (const shape of SHAPES) {
+  const m = (who, key) => median(results[shape][who].map((x) => x[key]));
+  const cell = (key) => {
+    const u = m("upstream", key);
+    const o = m("ours", key);
+    return key === "peakMb" ? `${u.toFixed(0)} → ${o.toFixed(0)} MB` : `${u.toFixed(0)} → ${o.toFixed(0)} ms (${(u / o).toFixed(2)}x)`;
+  };
+  console.log(`${shape.padEnd(12)} seeding ${cell("seedMs")}; dev launch to first seeded page ${cell("firstPage")}; peak RSS ${cell("peakMb")}`);
+}
