@@ -75,3 +75,29 @@ test("SQL values and mixed defaults", async () => {
   assert.equal(r.rows[0].published, "2020-01-01 00:00:00");
   assert.match(String(r.rows[1].published), /^\d{4}-\d{2}-\d{2} /);
 });
+
+test("bulk entries: whole rows only, width matching the statement, in the seed's transaction as a savepoint", async () => {
+  const { fast, fastClient } = await both();
+  const insert = 'insert into "Author" ("id", "name") values (?, ?)';
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a", 2], width: 2 }]), RangeError);
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a"], width: 1 }]), RangeError);
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a"], width: 0 }]), RangeError);
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a"], width: "2" }]), RangeError);
+  const [r] = await fastClient.batch([{ sql: insert, args: [1, "a", 2, "b"], width: 2 }]);
+  assert.equal(r.rowsAffected, 2);
+  assert.equal(r.lastInsertRowid, 2n);
+
+  // As the integration runs seeds: everything in one transaction, each insert all-or-nothing inside it.
+  const scope = fastClient[Symbol.for("@astrojs/db:scope")];
+  scope.begin();
+  await fast.batch([fast.insert(Author).values([{ id: 3, name: "c" }, { id: 4, name: "d" }])]);
+  await assert.rejects(fast.batch([fast.insert(Author).values([{ id: 5, name: "e" }, { id: 3, name: "dup" }])]), /UNIQUE/);
+  await fast.transaction(async (tx) => {
+    await tx.insert(Author).values([{ id: 6, name: "f" }, { id: 7, name: "g" }]);
+    await assert.rejects(tx.insert(Author).values([{ id: 8, name: "h" }, { id: 6, name: "dup" }]), /UNIQUE/);
+  });
+  await assert.rejects(fast.insert(Author).values([{ id: 9, name: "i" }, { id: 9, name: "dup" }]), /UNIQUE/);
+  scope.end(true);
+  const ids = (await fastClient.execute("select id from Author order by id")).rows.map((r) => r.id);
+  assert.deepStrictEqual(ids, [1, 2, 3, 4, 6, 7]);
+});
