@@ -121,6 +121,8 @@ function bulkEntries(table: any, rows: Row[], suffix: Suffix): Bulk[] | typeof F
         key += `${c}:${t};`;
       } else {
         v = col.mapToDriverValue(v);
+        // A custom type may map a value to SQL, which Drizzle then inlines.
+        if (typeof v === "object" && v !== null && is(v, SQL)) return FALLBACK;
       }
       literal[c] = text;
       bound[c] = v as InValue;
