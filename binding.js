@@ -773,13 +773,14 @@ if (
   }
 }
 
-const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, createAuthToken, createTablesSql, fastExecuteFunction, generateDrizzleSchema, generateTypes, loadSchema, migrateLocalDatabase, planMigration, refillTablesSql, resetLocalDatabase, startServer } = nativeBinding
+const { NativeConnection, NativeRemote, NativeRemoteStream, NativeReplica, SchemaTarget, ServerHandle, copyDatabaseFile, createAuthToken, createTablesSql, fastExecuteFunction, generateDrizzleSchema, generateTypes, loadSchema, migrateLocalDatabase, planMigration, refillTablesSql, resetLocalDatabase, startServer } = nativeBinding
 export { NativeConnection }
 export { NativeRemote }
 export { NativeRemoteStream }
 export { NativeReplica }
 export { SchemaTarget }
 export { ServerHandle }
+export { copyDatabaseFile }
 export { createAuthToken }
 export { createTablesSql }
 export { fastExecuteFunction }

@@ -34,20 +34,14 @@ export declare class NativeConnection {
   execute(sql: string, args: unknown[] | Record<string, unknown> | undefined | null, flags: number): [string[], string[], Record<string, unknown>[], number, bigint | undefined] | null
   /**
    * Runs `stmts` (each a SQL string, `[sql, args]` or `{ sql, args }`) in order and returns
-   * their results. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
+   * their results. A bulk entry `{ sql, args, width }` runs its one-row statement once per
+   * row of `args` (a flat array of rows × `width` values) and returns the rows of all runs
+   * and their summed changes: the bulk path for seeds, no SQL text built per row. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
    * transaction (a savepoint when one is already open), committed at the end and rolled
    * back on any failure; without it the statements join the transaction already open. A
    * failure carries `statementIndex`.
    */
-  batch(stmts: Array<string | [string, unknown?] | { sql: string; args?: unknown }>, intMode: number, begin?: string | undefined | null): Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]>
-  /**
-   * Runs the one-row statement `sql` (an `INSERT … VALUES (?, …)` with `width`
-   * parameters) once per row of `values`, a flat array of `rows × width` values, inside
-   * a savepoint: all rows or none. Reports `[rowsAffected, lastInsertRowid]` through the
-   * result buffer, like `execute` does for writes. This is the bulk path for seeds: no
-   * SQL text is built per row and the statement is prepared once.
-   */
-  insertRows(sql: string, values: unknown[], width: number, intMode: number): void
+  batch(stmts: Array<string | [string, unknown?] | { sql: string; args?: unknown; width?: number }>, intMode: number, begin?: string | undefined | null): Array<[string[], string[], Record<string, unknown>[], number, bigint | undefined]>
   /** Runs every statement of a SQL script; returns nothing. */
   executeMultiple(sql: string): void
   /** True while a transaction is open on this connection. */
@@ -192,6 +186,12 @@ export declare function copyDatabaseFile(source: string, target: string, options
 
 /** Signs a JWT the server (and sqld) accepts with the matching public key. */
 export declare function createAuthToken(options: AuthTokenOptions): string
+
+/**
+ * The statements creating every table and index of a snapshot in an empty database (the
+ * test helper's in-memory databases).
+ */
+export declare function createTablesSql(snapshotJson: string): Array<string>
 
 /** Options of [`SchemaTarget::dump`]. */
 export interface DumpOptions {

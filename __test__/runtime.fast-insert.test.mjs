@@ -3,28 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { drizzle } from "drizzle-orm/libsql";
 import { sql } from "drizzle-orm";
-import { asDrizzleTable, createDatabase } from "@astrojs/db/runtime";
+import { createDatabase } from "@astrojs/db/runtime";
+import { Author, DDL, Post } from "./fast-insert.tables.mjs";
 import { createClient } from "@astrojs/db/client";
 import { getDbError } from "@astrojs/db/dist/runtime/virtual.js";
-
-const NOW = { __serializedSQL: true, sql: "CURRENT_TIMESTAMP" };
-const Author = asDrizzleTable("Author", { columns: { id: { type: "number", schema: { primaryKey: true } }, name: { type: "text", schema: { unique: true } } } });
-const Post = asDrizzleTable("Post", {
-  columns: {
-    authorId: { type: "number", schema: { references: { type: "number", schema: { name: "id", collection: "Author" } } } },
-    title: { type: "text", schema: { enum: ["a", "b"] } },
-    body: { type: "text", schema: { optional: true } },
-    published: { type: "date", schema: { default: NOW } },
-    edited: { type: "date", schema: { optional: true } },
-    meta: { type: "json", schema: { default: { tags: [] } } },
-    draft: { type: "boolean", schema: { default: true } },
-    score: { type: "number", schema: { default: 7 } },
-  },
-});
-const DDL = `
-  create table Author (id integer primary key, name text not null unique);
-  create table Post (_id integer primary key, authorId integer not null references Author(id), title text not null,
-    body text, published text not null default CURRENT_TIMESTAMP, edited text, meta text not null, draft integer not null, score integer not null);`;
 
 async function both() {
   const fastClient = createClient({ url: ":memory:" });
@@ -57,7 +39,7 @@ test("same rows, same result shape as Drizzle's insert", async () => {
   assert.equal(first.draft, false);
 });
 
-test("returning(), conflict clauses and batches still go through Drizzle", async () => {
+test("returning(), conflict clauses, batches and toSQL() answer as Drizzle's builder does", async () => {
   const { fast } = await both();
   const inserted = await fast.insert(Author).values({ id: 1, name: "Ann" }).returning();
   assert.deepStrictEqual(inserted, [{ id: 1, name: "Ann" }]);
@@ -82,7 +64,7 @@ test("a failing row fails the whole insert, with the database's error", async ()
   assert.equal((await fastClient.execute("select count(*) n from Post")).rows[0].n, 0);
 });
 
-test("SQL values and mixed defaults fall back to Drizzle and still work", async () => {
+test("SQL values and mixed defaults", async () => {
   const { fast, fastClient } = await both();
   await fast.insert(Author).values({ id: 1, name: "Ann" });
   await fast.insert(Post).values([
@@ -92,4 +74,30 @@ test("SQL values and mixed defaults fall back to Drizzle and still work", async 
   const r = await fastClient.execute("select published from Post order by _id");
   assert.equal(r.rows[0].published, "2020-01-01 00:00:00");
   assert.match(String(r.rows[1].published), /^\d{4}-\d{2}-\d{2} /);
+});
+
+test("bulk entries: whole rows only, width matching the statement, in the seed's transaction as a savepoint", async () => {
+  const { fast, fastClient } = await both();
+  const insert = 'insert into "Author" ("id", "name") values (?, ?)';
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a", 2], width: 2 }]), RangeError);
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a"], width: 1 }]), RangeError);
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a"], width: 0 }]), RangeError);
+  await assert.rejects(fastClient.batch([{ sql: insert, args: [1, "a"], width: "2" }]), RangeError);
+  const [r] = await fastClient.batch([{ sql: insert, args: [1, "a", 2, "b"], width: 2 }]);
+  assert.equal(r.rowsAffected, 2);
+  assert.equal(r.lastInsertRowid, 2n);
+
+  // As the integration runs seeds: everything in one transaction, each insert all-or-nothing inside it.
+  const scope = fastClient[Symbol.for("@astrojs/db:scope")];
+  scope.begin();
+  await fast.batch([fast.insert(Author).values([{ id: 3, name: "c" }, { id: 4, name: "d" }])]);
+  await assert.rejects(fast.batch([fast.insert(Author).values([{ id: 5, name: "e" }, { id: 3, name: "dup" }])]), /UNIQUE/);
+  await fast.transaction(async (tx) => {
+    await tx.insert(Author).values([{ id: 6, name: "f" }, { id: 7, name: "g" }]);
+    await assert.rejects(tx.insert(Author).values([{ id: 8, name: "h" }, { id: 6, name: "dup" }]), /UNIQUE/);
+  });
+  await assert.rejects(fast.insert(Author).values([{ id: 9, name: "i" }, { id: 9, name: "dup" }]), /UNIQUE/);
+  scope.end(true);
+  const ids = (await fastClient.execute("select id from Author order by id")).rows.map((r) => r.id);
+  assert.deepStrictEqual(ids, [1, 2, 3, 4, 6, 7]);
 });

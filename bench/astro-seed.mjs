@@ -5,7 +5,10 @@
 // the project; then the launch-to-page time again for a restart with the seed unchanged (the
 // project kept from the previous start: ours copies its seed cache, upstream reseeds), and
 // the same restart of a project with no integration at all (the floor).
-// Run: node bench/astro-seed.mjs [rounds]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
+// Fresh starts run once per shape a seed writes its inserts in (the fixture's db/seed.ts reads
+// BENCH_SHAPE): awaited chunks of 1,000, one db.batch of chunks, chunks in db.transaction, one
+// awaited row at a time, onConflictDoNothing, onConflictDoUpdate, returning(); restarts use chunks.
+// Run: node bench/astro-seed.mjs [rounds] [shape,shape,…]   (needs `npm run build` first; installs into $TMPDIR/astro-db-bench, outside the repository)
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -13,6 +16,7 @@ import { join } from "node:path";
 import { ASTRO, median, packOurs, refreshOurs, repo, workspace } from "./astro-workspace.mjs";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
+const SHAPES = (process.argv[3] ?? "chunks,batch,transaction,rows,conflict,upsert,returning").split(",");
 
 // The same page with no integration and no database: how fast Astro alone gets there, the
 // floor under both packages' figures.
@@ -22,7 +26,7 @@ function bareSite(site) {
   writeFileSync(join(site, "src/pages/index.astro"), `---\nconst total = 100000;\n---\n<p id="total">total={total}</p>\n`);
 }
 
-async function once(ws, port, { fresh = true, copied = false, bare = false } = {}) {
+async function once(ws, port, { fresh = true, copied = false, bare = false, shape = "chunks" } = {}) {
   const site = join(ws, bare ? "bare-site" : "site");
   if (fresh || !existsSync(site)) {
     rmSync(site, { recursive: true, force: true });
@@ -32,7 +36,7 @@ async function once(ws, port, { fresh = true, copied = false, bare = false } = {
   const started = performance.now();
   const child = spawn(process.execPath, [join(ws, "node_modules/astro/bin/astro.mjs"), "dev", "--port", String(port)], {
     cwd: site,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", NO_COLOR: "1" },
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", NO_COLOR: "1", BENCH_SHAPE: shape },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -40,7 +44,8 @@ async function once(ws, port, { fresh = true, copied = false, bare = false } = {
   child.stderr.on("data", (d) => (log += d));
   let firstPage;
   try {
-    for (let i = 0; i < 1200 && firstPage === undefined; i++) {
+    // Generous: upstream inserting one row at a time takes minutes on a loaded machine.
+    while (firstPage === undefined && performance.now() - started < 900_000) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/`);
         const body = await res.text();
@@ -75,30 +80,38 @@ const spec = packOurs();
 const ours = workspace("ours-astro6", { astro: ASTRO, "@astrojs/db": spec });
 refreshOurs(ours, spec);
 
-const results = { upstream: [], ours: [] };
+const results = Object.fromEntries(SHAPES.map((shape) => [shape, { upstream: [], ours: [] }]));
 const restarts = { upstream: [], ours: [] };
 const bare = [];
 for (let r = 0; r < ROUNDS; r++) {
-  results.upstream.push(await once(upstream, await freePort()));
-  results.ours.push(await once(ours, await freePort()));
+  for (const shape of SHAPES) {
+    for (const [who, ws] of [["upstream", upstream], ["ours", ours]]) {
+      // A shape that fails for one side is reported as such; the other shapes still run.
+      const r = await once(ws, await freePort(), { shape }).catch((e) => (console.error(e.message.slice(0, 2000)), { firstPage: NaN, seedMs: NaN, peakMb: NaN }));
+      results[shape][who].push(r);
+    }
+  }
 }
-// The fresh rounds above left each project started once with this seed; the bare project
+// Restarts keep the project of the last fresh start: start each once with the chunks shape
+// (untimed), as the bare project
 // gets one untimed start too.
+await once(upstream, await freePort());
+await once(ours, await freePort());
 await once(ours, await freePort(), { bare: true });
 for (let r = 0; r < ROUNDS; r++) {
   restarts.upstream.push(await once(upstream, await freePort(), { fresh: false }));
   restarts.ours.push(await once(ours, await freePort(), { fresh: false, copied: true }));
   bare.push(await once(ours, await freePort(), { fresh: false, bare: true }));
 }
-const m = (who, key, set = results) => median(set[who].map((x) => x[key]));
-const row = (label, key, unit, set = results) => {
+const m = (who, key, set) => median(set[who].map((x) => x[key]));
+const cell = (set, key) => {
   const u = m("upstream", key, set);
   const o = m("ours", key, set);
-  console.log(`${label}: upstream ${u.toFixed(0)} ${unit}, ours ${o.toFixed(0)} ${unit}, ${key === "peakMb" ? `ratio ${(o / u).toFixed(2)}` : `speed-up ${(u / o).toFixed(2)}x`}`);
+  return key === "peakMb" ? `${u.toFixed(0)} → ${o.toFixed(0)} MB` : `${u.toFixed(0)} → ${o.toFixed(0)} ms (${(u / o).toFixed(2)}x)`;
 };
-console.log(`Astro ${ASTRO}, 100k comments seeded in chunks of 1,000, median of ${ROUNDS} paired rounds`);
-row("seeding", "seedMs", "ms");
-row("dev launch to first seeded page", "firstPage", "ms");
-row("peak RSS of the dev process", "peakMb", "MB");
-row("dev restart to first seeded page, seed unchanged", "firstPage", "ms", restarts);
+console.log(`Astro ${ASTRO}, 100k comments per shape, median of ${ROUNDS} paired rounds (upstream → ours)`);
+for (const shape of SHAPES) {
+  console.log(`${shape.padEnd(12)} seeding ${cell(results[shape], "seedMs")}; dev launch to first seeded page ${cell(results[shape], "firstPage")}; peak RSS ${cell(results[shape], "peakMb")}`);
+}
+console.log(`dev restart to first seeded page, seed unchanged: ${cell(restarts, "firstPage")}`);
 console.log(`Astro alone (the same page, no integration, no database), restart to first page: ${median(bare.map((x) => x.firstPage)).toFixed(0)} ms`);

@@ -132,10 +132,11 @@ function argsOf(stmtOrSql: InStatement, args?: InArgs): InArgs | undefined {
  */
 export const SCOPE = Symbol.for("@astrojs/db:scope");
 
-/** Internal: the bulk insert path (see `Conn.insertRows`), for clients that have one. */
-export const INSERT_ROWS = Symbol.for("@astrojs/db:insert-rows");
-
-export type InsertRows = (sql: string, values: unknown[], width: number) => ResultSet | Promise<ResultSet>;
+/**
+ * Internal: marks a client whose `batch()`, and its transactions' `batch()`, take bulk
+ * entries `{ sql, args, width }` (see `NativeConnection.batch`): the fast insert path.
+ */
+export const BULK_ENTRIES = Symbol.for("@astrojs/db:bulk-entries");
 
 /**
  * Internal: the rows of one statement as plain arrays of values (see `Conn.rows`), for
@@ -231,8 +232,7 @@ export class LocalClient implements Client {
 
   readonly [EXECUTE_ROWS]: ExecuteRows = async (sql, args) => this.#inTurn(sql, () => this.#conns.main().rows(sql, args, this.#intMode));
 
-  readonly [INSERT_ROWS]: InsertRows = (sql, values, width) =>
-    this.#inTurn(null, () => this.#conns.main().insertRows(sql, values, width, this.#intMode));
+  readonly [BULK_ENTRIES] = true;
 
   async batch(stmts: Stmt[], mode: TransactionMode = "deferred"): Promise<ResultSet[]> {
     let begin = beginStatement(mode);

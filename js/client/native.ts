@@ -85,16 +85,6 @@ export class Conn {
     }
   }
 
-  /** Bulk insert: `sql` inserts one row of `width` parameters; `values` holds the rows back to back. */
-  insertRows(sql: string, values: unknown[], width: number, flags: number): ResultSet {
-    try {
-      this.#native.insertRows(sql, values, width, flags);
-    } catch (e) {
-      throw fromNative(e);
-    }
-    return new ResultSet([], [], [], Number(this.#meta[0]), this.#meta[1]);
-  }
-
   script(sql: string): void {
     try {
       this.#native.executeMultiple(sql);

@@ -241,7 +241,7 @@ function seedFailure(root: URL, file: URL | undefined, origin: BundleOrigin | un
     const count = `${rows.length} row${rows.length === 1 ? "" : "s"}`;
     lines.push(
       rowIndex === undefined || rowIndex >= rows.length
-        ? `  inserting ${count} into ${table} (one statement: the database does not say which row)`
+        ? `  inserting ${count} into ${table} (the database does not say which row)`
         : `  table ${table}, row ${rowIndex} of values() (${count}): ${hide(showRow(rows[rowIndex]), [process.env.ASTRO_DB_APP_TOKEN])}`,
     );
   }

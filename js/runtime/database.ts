@@ -1,7 +1,7 @@
 import * as driverCore from "drizzle-orm/libsql/driver-core";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "../client/index.js";
-import { EXECUTE_ROWS, INSERT_ROWS, type ExecuteRows, type InsertRows } from "../client/local.js";
+import { BULK_ENTRIES, EXECUTE_ROWS, type ExecuteRows } from "../client/local.js";
 import { enableFastInserts } from "./fast-insert.js";
 import { enableArrayRows } from "./fast-rows.js";
 import { enableFastSql } from "./fast-sql.js";
@@ -18,8 +18,7 @@ export function createDatabase(client: Client, options: { callSites?: boolean } 
   showQueryCauses();
   const db = construct(client);
   enableFastSql((db as unknown as { dialect: Parameters<typeof enableFastSql>[0] }).dialect);
-  const insertRows = (client as { [INSERT_ROWS]?: InsertRows })[INSERT_ROWS];
-  if (typeof insertRows === "function") enableFastInserts(db, insertRows, options);
+  if ((client as { [BULK_ENTRIES]?: true })[BULK_ENTRIES] === true) enableFastInserts(db, client, options);
   const executeRows = (client as { [EXECUTE_ROWS]?: ExecuteRows })[EXECUTE_ROWS];
   if (typeof executeRows === "function") enableArrayRows(db as never, executeRows);
   return db;

@@ -16,6 +16,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createTablesSql, refillTablesSql, resetLocalDatabase } from "../../index.js";
 import { dirUrl } from "../cli/target.js";
 import { createClient } from "../client/index.js";
@@ -150,7 +151,7 @@ async function makeTemplate(root: URL, integrations: IntegrationLike[], seed: bo
   }
   const path = join(scratch, `template-${templates.size}-${schema.hash}.db`);
   if (seed) {
-    await prepareDatabase(root, schema, { path, persistent: false });
+    await prepareDatabase(root, schema, { path, persistent: false, url: pathToFileURL(path).href });
   } else {
     resetLocalDatabase(path, schema.snapshot);
   }

@@ -7,6 +7,7 @@
 
 use crate::migrate::{self, PlanOptions};
 use crate::schema::{self, Problems, INVALID_CONFIG_CODE};
+use crate::sql;
 use crate::typegen;
 use napi::bindgen_prelude::*;
 use napi::JsValue;

@@ -79,7 +79,9 @@ impl NativeConnection {
     }
 
     /// Runs `stmts` (each a SQL string, `[sql, args]` or `{ sql, args }`) in order and returns
-    /// their results. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
+    /// their results. A bulk entry `{ sql, args, width }` runs its one-row statement once per
+    /// row of `args` (a flat array of rows × `width` values) and returns the rows of all runs
+    /// and their summed changes: the bulk path for seeds, no SQL text built per row. With `begin` (e.g. `BEGIN IMMEDIATE`) the batch runs in its own
     /// transaction (a savepoint when one is already open), committed at the end and rolled
     /// back on any failure; without it the statements join the transaction already open. A
     /// failure carries `statementIndex`.
@@ -87,7 +89,7 @@ impl NativeConnection {
     pub fn batch<'env>(
         &self,
         env: &'env Env,
-        #[napi(ts_arg_type = "Array<string | [string, unknown?] | { sql: string; args?: unknown }>")] stmts: Unknown<'env>,
+        #[napi(ts_arg_type = "Array<string | [string, unknown?] | { sql: string; args?: unknown; width?: number }>")] stmts: Unknown<'env>,
         int_mode: u32,
         begin: Option<String>,
     ) -> Result<Unknown<'env>> {
@@ -97,23 +99,6 @@ impl NativeConnection {
             Ok(v) => Ok(unknown(env, v)),
             Err((f, index)) => Err(f.throw(js, index)),
         }
-    }
-
-    /// Runs the one-row statement `sql` (an `INSERT … VALUES (?, …)` with `width`
-    /// parameters) once per row of `values`, a flat array of `rows × width` values, inside
-    /// a savepoint: all rows or none. Reports `[rowsAffected, lastInsertRowid]` through the
-    /// result buffer, like `execute` does for writes. This is the bulk path for seeds: no
-    /// SQL text is built per row and the statement is prepared once.
-    #[napi(catch_unwind)]
-    pub fn insert_rows(
-        &self,
-        env: &Env,
-        #[napi(ts_arg_type = "string")] sql: Unknown<'_>,
-        #[napi(ts_arg_type = "unknown[]")] values: Unknown<'_>,
-        width: u32,
-        int_mode: u32,
-    ) -> Result<()> {
-        self.with(env, |local, js| local.insert_rows(js, sql.raw(), values.raw(), width, int_mode))
     }
 
     /// Runs every statement of a SQL script; returns nothing.

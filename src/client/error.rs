@@ -16,8 +16,8 @@ pub enum Failure {
     Client { code: &'static str, message: String },
     /// Any other coded condition (lifecycle and schema errors).
     Coded { code: String, message: String },
-    /// A failure of one row of a bulk insert: thrown with `statementIndex` = the row's index,
-    /// so a seed's error can show the row at fault.
+    /// A failure of one row of a bulk entry: thrown with `rowIndex` = the row's index in the
+    /// entry, so a seed's error can show the row at fault.
     AtRow { row: u32, failure: Box<Failure> },
 }
 
@@ -40,14 +40,23 @@ impl Failure {
 
     /// Throws this failure into JS. `statement_index` marks the failing statement of a batch.
     pub fn throw(self, js: Js, statement_index: Option<u32>) -> Error {
-        let (code, extended, raw, message) = match self {
+        let (failure, row) = match self {
+            Failure::AtRow { row, failure } => (*failure, Some(row)),
+            other => (other, None),
+        };
+        let (code, extended, raw, message) = match failure {
             Failure::Js(e) => return e,
-            Failure::AtRow { row, failure } => return failure.throw(js, Some(row)),
+            Failure::AtRow { failure, .. } => return failure.throw(js, statement_index),
             Failure::Sqlite(e) => (e.code(), Some(e.extended_code()), Some(e.raw_code), e.message),
             Failure::Client { code, message } => (code.to_owned(), None, None, message),
             Failure::Coded { code, message } => (code, None, None, message),
         };
-        match build_error(js, &code, extended.as_deref(), raw, &message, statement_index) {
+        let built = build_error(js, &code, extended.as_deref(), raw, &message, statement_index)
+            .and_then(|err| match row {
+                Some(row) => js.set_named(err, c"rowIndex", js.double(row as f64)?).map(|()| err),
+                None => Ok(err),
+            });
+        match built {
             // SAFETY: live env; the error object was created in this call.
             Ok(err) => unsafe {
                 sys::napi_throw(js.env(), err);

@@ -4,7 +4,8 @@
 use napi::bindgen_prelude::BigInt64Array;
 use napi::sys::napi_value;
 
-use super::args::{bind_args, bind_row, IntMode, REQUIRE_TRANSACTION, ROWS_AS_ARRAYS};
+use super::args::{bind_args, IntMode, REQUIRE_TRANSACTION, ROWS_AS_ARRAYS};
+use super::bulk;
 use super::error::Failure;
 use super::raw::Js;
 use super::results;
@@ -85,14 +86,6 @@ impl Local {
             }
         }
         Ok(out)
-    }
-
-    /// See `NativeConnection::insert_rows`.
-    pub fn insert_rows(&mut self, js: Js, sql: napi_value, values: napi_value, width: u32, int_mode: u32) -> Result<(), Failure> {
-        let mut text = std::mem::take(&mut self.sql);
-        let out = self.insert_rows_with(js, sql, &mut text, values, width, IntMode::from_code(int_mode));
-        self.sql = text;
-        out
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -188,104 +181,27 @@ impl Local {
                 let message = if own_transaction { "The transaction has been rolled back" } else { "The transaction is closed" };
                 return Err((Failure::client("TRANSACTION_CLOSED", message), Some(i)));
             }
-            let (sql_v, args) = statement_parts(js, js.get_element(stmts, i).map_err(|e| (e.into(), Some(i)))?).map_err(at(i))?;
-            let result = self.run_text(js, sql_v, &mut sql, args, flags, false).map_err(at(i))?;
+            let (sql_v, args, width) = statement_parts(js, js.get_element(stmts, i).map_err(|e| (e.into(), Some(i)))?).map_err(at(i))?;
+            let result = match width {
+                Some(width) => self.run_bulk(js, sql_v, &mut sql, args, width, flags),
+                None => self.run_text(js, sql_v, &mut sql, args, flags, false),
+            }
+            .map_err(at(i))?;
             js.set_element(out, i, result).map_err(|e| (e.into(), Some(i)))?;
         }
         Ok(out)
     }
 
-    fn insert_rows_with(
-        &mut self,
-        js: Js,
-        sql_v: napi_value,
-        text: &mut Vec<u8>,
-        values: napi_value,
-        width: u32,
-        mode: IntMode,
-    ) -> std::result::Result<(), Failure> {
+    /// A bulk entry of a batch (see `bulk::run`).
+    fn run_bulk(&mut self, js: Js, sql_v: napi_value, text: &mut Vec<u8>, values: napi_value, width: u32, flags: u32) -> std::result::Result<napi_value, Failure> {
         let sql = js.get_str_into(sql_v, text)?;
-        let len = js.array_len(values)?;
-        if width == 0 || len % width != 0 {
-            return Err(Failure::Js(js.throw_range_error("insertRows: values must hold whole rows of `width` values")));
-        }
         let mut buf = std::mem::take(&mut self.buf);
-        // On its own, the insert is a transaction that takes the write lock up front: a
-        // deferred one would take it at the first row, and the busy timeout cannot help a
-        // transaction that already read. Inside the caller's transaction it is a savepoint.
-        let (open, done, undo) = if self.in_transaction() {
-            ("SAVEPOINT astro_db_insert", "RELEASE astro_db_insert", "ROLLBACK TO astro_db_insert; RELEASE astro_db_insert")
-        } else {
-            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        let out = match self.conn() {
+            Ok(conn) => bulk::run(js, conn, sql, values, width, IntMode::from_code(flags), &mut buf),
+            Err(f) => Err(f),
         };
-        self.script(open)?;
-        let timer = crate::log::debug_timer();
-        let result = self.insert_each(js, sql, values, len / width, width, mode, &mut buf);
-        if let Some(t) = timer {
-            let statement = sql.get(..sql.find(" (").unwrap_or(sql.len()).min(80)).unwrap_or(sql);
-            tracing::debug!(statement, rows = len / width, ok = result.is_ok(), ms = crate::log::ms(t), "bulk insert (seed batch)");
-        }
         self.buf = buf;
-        match result {
-            Ok((affected, last)) => {
-                if let Err(f) = self.script(done) {
-                    if self.in_transaction() {
-                        let _ = self.script(undo);
-                    }
-                    return Err(f);
-                }
-                if let Some(meta) = self.meta.as_mut() {
-                    // SAFETY: written on the JS thread while no JS runs.
-                    let slots = unsafe { meta.as_mut() };
-                    if slots.len() >= 2 {
-                        slots[0] = affected;
-                        slots[1] = last;
-                    }
-                }
-                Ok(())
-            }
-            Err(f) => {
-                if self.in_transaction() {
-                    let _ = self.script(undo);
-                }
-                Err(f)
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn insert_each(
-        &mut self,
-        js: Js,
-        sql: &str,
-        values: napi_value,
-        rows: u32,
-        width: u32,
-        mode: IntMode,
-        buf: &mut Vec<u8>,
-    ) -> std::result::Result<(i64, i64), Failure> {
-        let conn = self.conn()?;
-        let mut cached = conn.acquire(sql)?.ok_or_else(|| SqliteError::new(0, "not an error"))?;
-        if cached.stmt.parameter_count() != width as usize || cached.stmt.column_count() != 0 {
-            conn.release(cached);
-            return Err(Failure::Js(js.throw_range_error("insertRows: the statement must take exactly `width` parameters and return no rows")));
-        }
-        let mut affected = 0i64;
-        let mut outcome = Ok(());
-        for r in 0..rows {
-            outcome = bind_row(js, &mut cached.stmt, values, r * width, width, mode, buf).and_then(|()| {
-                while cached.stmt.step()? {}
-                Ok(())
-            });
-            cached.stmt.reset();
-            if let Err(failure) = outcome {
-                outcome = Err(Failure::AtRow { row: r, failure: Box::new(failure) });
-                break;
-            }
-            affected += conn.changes();
-        }
-        conn.release(cached);
-        outcome.map(|()| (affected, conn.last_insert_rowid()))
+        out
     }
 
     pub fn script(&mut self, sql: &str) -> std::result::Result<(), Failure> {
@@ -317,18 +233,29 @@ enum Scope {
     Joined,
 }
 
-/// Splits a batch entry into its SQL value and its arguments.
-fn statement_parts(js: Js, entry: napi_value) -> std::result::Result<(napi_value, napi_value), Failure> {
+/// Splits a batch entry into its SQL value, its arguments and, for a bulk entry
+/// (`{ sql, args, width }`, see `bulk::run`), the number of values in a row.
+fn statement_parts(js: Js, entry: napi_value) -> std::result::Result<(napi_value, napi_value, Option<u32>), Failure> {
     use napi::sys::ValueType;
     match js.type_of(entry)? {
-        ValueType::napi_string => Ok((entry, js.undefined()?)),
-        ValueType::napi_object if js.is_array(entry)? => Ok((js.get_element(entry, 0)?, js.get_element(entry, 1)?)),
+        ValueType::napi_string => Ok((entry, js.undefined()?, None)),
+        ValueType::napi_object if js.is_array(entry)? => Ok((js.get_element(entry, 0)?, js.get_element(entry, 1)?, None)),
         ValueType::napi_object => {
             let sql = js.get_named(entry, c"sql")?;
             if js.type_of(sql)? != ValueType::napi_string {
                 return Err(Failure::Js(js.throw_type_error("A statement needs `sql` as a string")));
             }
-            Ok((sql, js.get_named(entry, c"args")?))
+            let width_v = js.get_named(entry, c"width")?;
+            let bad_width = || Failure::Js(js.throw_range_error("A bulk entry's `width` must be a positive whole number"));
+            let width = match js.type_of(width_v)? {
+                ValueType::napi_undefined => None,
+                ValueType::napi_number => match js.get_double(width_v)? {
+                    w if w.fract() == 0.0 && (1.0..=u32::MAX as f64).contains(&w) => Some(w as u32),
+                    _ => return Err(bad_width()),
+                },
+                _ => return Err(bad_width()),
+            };
+            Ok((sql, js.get_named(entry, c"args")?, width))
         }
         _ => Err(Failure::Js(js.throw_type_error("A statement must be a string or { sql, args }"))),
     }

@@ -1,6 +1,7 @@
 //! The napi-facing local client: argument binding, result shaping, errors.
 
 mod args;
+mod bulk;
 mod connection;
 mod error;
 mod fast;

@@ -1,4 +1,4 @@
-import { column, defineDb, defineTable } from "astro:db";
+import { column, defineDb, defineTable, NOW } from "astro:db";
 
 const Author = defineTable({
   columns: {
@@ -13,6 +13,11 @@ const Comment = defineTable({
     authorId: column.number({ references: () => Author.columns.id }),
     body: column.text(),
     likes: column.number({ default: 0 }),
+    published: column.date({ default: NOW }),
+    edited: column.date({ optional: true }),
+    meta: column.json({ default: {} }),
+    flagged: column.boolean({ default: false }),
+    note: column.text({ optional: true }),
   },
 });
 
