@@ -19,7 +19,7 @@ import { loadSchema, SchemaTarget } from "./index.js";
 const dir = process.env.LOG_DIR;
 const local = createClient({ url: "file:" + dir + "/local.db", encryptionKey: ${JSON.stringify(KEY)} });
 await local.execute("create table t (a integer not null)");
-await local[Symbol.for("@astrojs/db:insert-rows")]("insert into t (a) values (?)", [1, 2, 3], 1);
+await local.batch([{ sql: "insert into t (a) values (?)", args: [1, 2, 3], width: 1 }], "write");
 local.close();
 const server = await serve({ db: dir + "/served.db", port: 0, log: () => {}, handleSignals: false });
 const remote = createClient({ url: server.url, authToken: ${JSON.stringify(TOKEN)} });

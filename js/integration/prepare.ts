@@ -248,6 +248,8 @@ function seedFailure(root: URL, file: URL | undefined, origin: BundleOrigin | un
   return new AstroDbError(lines.join("\n"), {
     code: codeOf(dbError) ?? "ASTRO_DB_SEED_FAILED",
     hint: hintFor(e) ?? "Fix the seed file; the database was left with its tables and no seed data, and seeding runs again when the file changes.",
-    cause: e,
+    // An insert's rows are shown above, shortened: Drizzle's wrapper around the database's
+    // error would print every value again, in full (secrets and long text included).
+    cause: insert && dbError ? dbError : e,
   });
 }

@@ -43,6 +43,8 @@ interface Target {
   one(stmt: InStatement): Promise<ResultSet>;
   /** Several rows or entries: all or nothing. */
   all(entries: Bulk[]): Promise<ResultSet[]>;
+  /** Where the first entry sits in the batch `all` sends (after a SAVEPOINT: 1). */
+  first: number;
 }
 
 export function quote(name: string): string {
@@ -236,7 +238,7 @@ class Pending {
     } catch (e) {
       // The native bulk entry names the row at fault (`rowIndex`); it is the row of `values()`
       // when all rows went in one entry (rows taking different SQL defaults go in several).
-      const rowIndex = this.rows.length === 1 ? 0 : entries.length === 1 ? failedRow(e) : undefined;
+      const rowIndex = this.rows.length === 1 ? 0 : failedRow(e, entries, this.target.first);
       const info = { table: getTableName(this.table), rows: this.rows, rowIndex, site: this.site };
       throw markFailedInsert(this.failure(e), info);
     }
@@ -255,12 +257,21 @@ class Pending {
   }
 }
 
-/** The `rowIndex` a bulk entry's failure carries, anywhere in its cause chain. */
-function failedRow(e: unknown): number | undefined {
+/**
+ * The row of `values()` at fault: the failing entry (the batch's `statementIndex`) and the row
+ * within it (`rowIndex`, set by the native bulk entry); entries hold consecutive rows in order.
+ */
+function failedRow(e: unknown, entries: Bulk[], first: number): number | undefined {
+  let row: number | undefined;
+  let entry = entries.length === 1 ? 0 : undefined;
   for (let c: any = e, depth = 0; c && depth < 8; c = c.cause, depth++) {
-    if (typeof c.rowIndex === "number") return c.rowIndex;
+    if (row === undefined && typeof c.rowIndex === "number") row = c.rowIndex;
+    if (entry === undefined && typeof c.statementIndex === "number") entry = c.statementIndex - first;
   }
-  return undefined;
+  if (row === undefined || entry === undefined || entry < 0 || entry >= entries.length) return undefined;
+  let before = 0;
+  for (let i = 0; i < entry; i++) before += entries[i].width > 0 ? entries[i].args.length / entries[i].width : 1;
+  return before + row;
 }
 
 /**
@@ -315,6 +326,7 @@ function clientTarget(client: Client): Target {
   return {
     one: (stmt) => client.execute(stmt),
     all: (entries) => client.batch(entries, "write"),
+    first: 0,
   };
 }
 
@@ -331,6 +343,7 @@ function transactionTarget(tx: Transaction): Target {
         throw e;
       }
     },
+    first: 1,
   };
 }
 

@@ -58,7 +58,9 @@ export function explainRemoteError(e: unknown, url: string): unknown {
   return e;
 }
 
-const WRAPPED = new Set(["execute", "batch", "executeMultiple", "migrate"]);
+// The array-rows entry point of local clients (`EXECUTE_ROWS` in client/local.ts, a registry
+// symbol so this module needs no native import) fails like `execute`.
+const WRAPPED = new Set<string | symbol>(["execute", "batch", "executeMultiple", "migrate", Symbol.for("@astrojs/db:execute-rows")]);
 
 /** A client whose failing calls carry a hint (see `explainRemoteError`). */
 export function explainingClient<C extends object>(client: C, url: string): C {
@@ -66,7 +68,7 @@ export function explainingClient<C extends object>(client: C, url: string): C {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, target);
       if (typeof value !== "function") return value;
-      if (typeof prop === "string" && WRAPPED.has(prop)) {
+      if (WRAPPED.has(prop)) {
         return async (...args: unknown[]) => {
           try {
             return await value.apply(target, args);

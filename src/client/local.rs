@@ -196,10 +196,16 @@ impl Local {
     fn run_bulk(&mut self, js: Js, sql_v: napi_value, text: &mut Vec<u8>, values: napi_value, width: u32, flags: u32) -> std::result::Result<napi_value, Failure> {
         let sql = js.get_str_into(sql_v, text)?;
         let mut buf = std::mem::take(&mut self.buf);
+        let timer = crate::log::debug_timer();
         let out = match self.conn() {
             Ok(conn) => bulk::run(js, conn, sql, values, width, IntMode::from_code(flags), &mut buf),
             Err(f) => Err(f),
         };
+        if let Some(t) = timer {
+            let statement = sql.get(..sql.find(" (").unwrap_or(sql.len()).min(80)).unwrap_or(sql);
+            let rows = js.array_len(values).unwrap_or(0) / width.max(1);
+            tracing::debug!(statement, rows, ok = out.is_ok(), ms = crate::log::ms(t), "bulk insert (seed batch)");
+        }
         self.buf = buf;
         out
     }

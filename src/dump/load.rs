@@ -8,7 +8,7 @@ use std::io::BufRead;
 use super::literal::ident;
 use super::progress::Progress;
 use super::split::{kind, statements, Kind};
-use super::DumpError;
+use super::error::DumpError;
 use crate::client::RemoteSession;
 use crate::sqlite::Connection;
 

@@ -2,7 +2,7 @@
 //! every table comes after the tables it references (cycles keep their stored order).
 
 use super::source::Source;
-use super::DumpError;
+use super::error::DumpError;
 
 pub struct Table {
     pub name: String,

@@ -2,7 +2,7 @@
 //! libSQL server (pages of rows inside one read transaction, so the dump is one snapshot).
 
 use super::literal::{from_wire, ident, Val};
-use super::DumpError;
+use super::error::DumpError;
 use crate::client::RemoteSession;
 use crate::hrana::Value;
 use crate::sqlite::Connection;

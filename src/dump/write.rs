@@ -10,7 +10,7 @@ use super::literal::{ident, write_value, Val};
 use super::progress::Progress;
 use super::schema;
 use super::source::{Scan, Source};
-use super::DumpError;
+use super::error::DumpError;
 
 #[derive(Default)]
 pub struct DumpOptions {

@@ -12,7 +12,6 @@ use super::batch::{self, BatchSink, CursorCollector};
 use super::error::ServeError;
 use super::exec::{Db, RowSink, StepEnd};
 use super::proto::{Batch, Col, CursorEntry, Error, Value};
-use super::Shared;
 
 /// Entries are sent in chunks of about this many bytes of results...
 const CHUNK_BYTES: u64 = 64 * 1024;
@@ -41,7 +40,7 @@ impl Cursor {
     /// Starts `batch` (already checked: `texts` are its steps' SQL) on `db` in a thread. A
     /// client that does not fetch holds the statement and any transaction open: the thread
     /// waits for it at most `patience`, then ends the cursor with an error.
-    pub fn open(stream_id: i32, mut db: Db, batch: Batch, texts: Vec<String>, patience: Duration, shared: Arc<Shared>) -> Result<Self, ServeError> {
+    pub fn open(stream_id: i32, mut db: Db, batch: Batch, texts: Vec<String>, patience: Duration, orphaned: impl FnOnce(Db) + Send + 'static) -> Result<Self, ServeError> {
         let cancel = db.cancel_flag().unwrap_or_default();
         let (chunk_tx, chunks) = mpsc::sync_channel(QUEUE_CHUNKS);
         let (ended_tx, ended) = mpsc::channel::<Ended>();
@@ -57,11 +56,10 @@ impl Cursor {
                 }
                 let tail = sink.finish();
                 // The session is gone (its `Cursor` dropped: nothing sets the flag any more):
-                // the connection goes back to the pool as a closed stream's would (rolled back
-                // if a transaction is open).
+                // `orphaned` takes the connection (to the pool, as a closed stream's).
                 if let Err(mpsc::SendError((db, _))) = ended_tx.send((db, tail)) {
                     sink.cancel.store(false, Ordering::Relaxed);
-                    shared.pool.put(db);
+                    orphaned(db);
                 }
             })
             .map_err(|e| ServeError::Overloaded(format!("Cannot start a cursor: {e}")))?;

@@ -246,7 +246,8 @@ impl Session {
                     Ok(texts) => {
                         let db = self.streams.get_mut(&stream_id).and_then(Option::take).ok_or_else(|| ServeError::protocol(format!("Stream {stream_id} not found")))?;
                         let patience = self.shared.pool.limits().txn_timeout;
-                        self.cursors.insert(cursor_id, Cursor::open(stream_id, db, batch, texts, patience, self.shared.clone())?);
+                        let shared = Arc::clone(&self.shared);
+                        self.cursors.insert(cursor_id, Cursor::open(stream_id, db, batch, texts, patience, move |db| shared.pool.put(db))?);
                     }
                     // A statement that does not compile: the cursor's only entry.
                     Err(ServeError::Stmt(error)) => {
