@@ -58,5 +58,3 @@ impl std::fmt::Display for DumpError {
     }
 }
 
-#[cfg(test)]
-mod tests;

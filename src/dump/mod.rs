@@ -17,3 +17,6 @@ pub use load::{load, LoadOptions, LoadReport, RemoteSink, Sink};
 pub use progress::Progress;
 pub use split::{statements, Kind, Statements};
 pub use write::{dump, DumpOptions, DumpReport};
+
+#[cfg(test)]
+mod tests;
