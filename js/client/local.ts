@@ -132,17 +132,9 @@ function argsOf(stmtOrSql: InStatement, args?: InArgs): InArgs | undefined {
  */
 export const SCOPE = Symbol.for("@astrojs/db:scope");
 
-/**
- * Internal: marks a client whose `batch()`, and its transactions' `batch()`, take bulk
- * entries `{ sql, args, width }` (see `NativeConnection.batch`): the fast insert path.
- */
-export const BULK_ENTRIES = Symbol.for("@astrojs/db:bulk-entries");
+import { BULK_ENTRIES, EXECUTE_ROWS } from "./markers.js";
 
-/**
- * Internal: the rows of one statement as plain arrays of values (see `Conn.rows`), for
- * clients that have it; what Drizzle maps when it knows the selected fields.
- */
-export const EXECUTE_ROWS = Symbol.for("@astrojs/db:execute-rows");
+export { BULK_ENTRIES, EXECUTE_ROWS };
 
 export type ExecuteRows = (sql: string, args: InArgs) => Promise<unknown[][]>;
 

@@ -4,6 +4,7 @@ import { redact as redactUrl } from "../database-url.js";
 import { AstroDbError } from "../errors.js";
 import { hintFor } from "../explain.js";
 import type { Database } from "./database-type.js";
+import { EXECUTE_ROWS } from "../client/markers.js";
 
 /**
  * Where the integration publishes the connection it resolved (flags, environment, .env)
@@ -58,9 +59,8 @@ export function explainRemoteError(e: unknown, url: string): unknown {
   return e;
 }
 
-// The array-rows entry point of local clients (`EXECUTE_ROWS` in client/local.ts, a registry
-// symbol so this module needs no native import) fails like `execute`.
-const WRAPPED = new Set<string | symbol>(["execute", "batch", "executeMultiple", "migrate", Symbol.for("@astrojs/db:execute-rows")]);
+// The array-rows entry point of local clients fails like `execute`.
+const WRAPPED = new Set<string | symbol>(["execute", "batch", "executeMultiple", "migrate", EXECUTE_ROWS]);
 
 /** A client whose failing calls carry a hint (see `explainRemoteError`). */
 export function explainingClient<C extends object>(client: C, url: string): C {
